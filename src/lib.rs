@@ -1,0 +1,4 @@
+//! A synchronous, thread-based, pure-Rust Apache Kafka producer.
+#![deny(missing_docs)]
+
+pub mod protocol;
