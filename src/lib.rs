@@ -2,3 +2,4 @@
 #![deny(missing_docs)]
 
 pub mod protocol;
+pub mod record_batch;
