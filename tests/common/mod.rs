@@ -1,0 +1,230 @@
+//! Test harness: real brokers and an independent reader.
+//!
+//! - [`mock_cluster`] starts librdkafka's in-process mock cluster.
+//! - [`Tansu::start`] starts a private tansu broker (a real, Kafka-compatible
+//!   broker written in Rust) on a free loopback port, found through the
+//!   `TANSU_BIN` environment variable (or the default install location of
+//!   `scripts/test.sh`). Without it a test is skipped with a message, except
+//!   when `CI` is set: then a missing broker fails the test.
+//! - [`consume_all`] reads partitions back with the rdkafka consumer
+//!   (`check.crcs=true`), never with our own decoder.
+#![allow(dead_code)]
+
+pub mod raw;
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Headers, Message};
+use rdkafka::mocking::MockCluster;
+use rdkafka::producer::DefaultProducerContext;
+use rdkafka::{Offset, TopicPartitionList};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Starts a mock cluster of `brokers` brokers with the given topics.
+pub fn mock_cluster(
+    brokers: i32,
+    topics: &[(&str, i32)],
+) -> MockCluster<'static, DefaultProducerContext> {
+    let cluster = MockCluster::new(brokers).expect("start mock cluster");
+    for (name, partitions) in topics {
+        cluster
+            .create_topic(name, *partitions, brokers.min(3))
+            .expect("create mock topic");
+    }
+    cluster
+}
+
+/// Whether tests run in CI, where a missing broker is a failure.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+fn tansu_bin() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("TANSU_BIN") {
+        return Some(PathBuf::from(p));
+    }
+    let home = std::env::var_os("HOME")?;
+    let p = PathBuf::from(home).join(".cache/ksync/tansu/bin/tansu");
+    p.exists().then_some(p)
+}
+
+/// A private tansu broker, killed on drop.
+pub struct Tansu {
+    child: Child,
+    bin: PathBuf,
+    dir: PathBuf,
+    /// `127.0.0.1:PORT`.
+    pub bootstrap: String,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+impl Tansu {
+    /// Starts tansu, or returns `None` (after saying why) when it is not
+    /// installed and `CI` is not set. Panics in CI when it is missing.
+    pub fn start() -> Option<Tansu> {
+        let Some(bin) = tansu_bin() else {
+            assert!(
+                !in_ci(),
+                "tansu is required in CI: set TANSU_BIN (scripts/test.sh installs it)"
+            );
+            eprintln!("SKIPPED: tansu not found (set TANSU_BIN); run scripts/test.sh");
+            return None;
+        };
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("ksync-tansu-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("tansu dir");
+        let url = format!("tcp://127.0.0.1:{port}");
+        let log = std::fs::File::create(dir.join("tansu.log")).expect("tansu log");
+        let child = Command::new(&bin)
+            .current_dir(&dir)
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+                "--storage-engine",
+                "memory://tansu/",
+            ])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start tansu at {}: {e}", bin.display()));
+        let t = Tansu {
+            child,
+            bin,
+            dir,
+            bootstrap: format!("127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(&t.bootstrap).is_err() {
+            assert!(Instant::now() < deadline, "tansu did not start listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(t)
+    }
+
+    /// Creates a topic with the tansu command-line tool.
+    pub fn create_topic(&self, name: &str, partitions: i32) {
+        let out = Command::new(&self.bin)
+            .current_dir(&self.dir)
+            .args([
+                "topic",
+                "create",
+                name,
+                "--broker",
+                &format!("tcp://{}", self.bootstrap),
+                "--partitions",
+                &partitions.to_string(),
+            ])
+            .output()
+            .expect("run tansu topic create");
+        assert!(
+            out.status.success(),
+            "tansu topic create {name} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Tansu {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A record as the independent consumer saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consumed {
+    /// Partition.
+    pub partition: i32,
+    /// Offset.
+    pub offset: i64,
+    /// Key.
+    pub key: Option<Vec<u8>>,
+    /// Value.
+    pub value: Option<Vec<u8>>,
+    /// Headers in order.
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+    /// Timestamp in ms (create time).
+    pub timestamp: Option<i64>,
+}
+
+/// Reads `expected` records from the given partitions of `topic` from the
+/// beginning with the rdkafka consumer (`check.crcs=true`), or panics after
+/// `timeout`. Records come back in per-partition offset order.
+pub fn consume_all(
+    bootstrap: &str,
+    topic: &str,
+    partitions: &[i32],
+    expected: usize,
+    timeout: Duration,
+) -> Vec<Consumed> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", "ksync-test-reader")
+        .set("enable.auto.commit", "false")
+        .set("check.crcs", "true")
+        .set("enable.partition.eof", "false")
+        .set("fetch.wait.max.ms", "50")
+        .create()
+        .expect("create rdkafka consumer");
+    let mut tpl = TopicPartitionList::new();
+    for p in partitions {
+        tpl.add_partition_offset(topic, *p, Offset::Beginning)
+            .unwrap();
+    }
+    consumer.assign(&tpl).expect("assign");
+    let deadline = Instant::now() + timeout;
+    let mut out = Vec::with_capacity(expected);
+    while out.len() < expected {
+        assert!(
+            Instant::now() < deadline,
+            "consumed only {} of {expected} records from {topic}",
+            out.len()
+        );
+        match consumer.poll(Duration::from_millis(100)) {
+            None => {}
+            Some(Err(e)) => panic!("consumer error on {topic}: {e}"),
+            Some(Ok(m)) => out.push(Consumed {
+                partition: m.partition(),
+                offset: m.offset(),
+                key: m.key().map(<[u8]>::to_vec),
+                value: m.payload().map(<[u8]>::to_vec),
+                headers: m
+                    .headers()
+                    .map(|hs| {
+                        hs.iter()
+                            .map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec)))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                timestamp: m.timestamp().to_millis(),
+            }),
+        }
+    }
+    // Anything beyond `expected` would be a duplicate: give it a moment to show.
+    let settle = Instant::now() + Duration::from_millis(300);
+    while Instant::now() < settle {
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(50)) {
+            panic!(
+                "unexpected extra record on {topic}[{}] at offset {}",
+                m.partition(),
+                m.offset()
+            );
+        }
+    }
+    out
+}
