@@ -119,8 +119,22 @@ pub fn response_header_is_flexible<R: Request>(version: i16) -> bool {
 }
 
 /// Decodes a response frame *without* its size prefix: header and body.
-/// Trailing bytes are an error.
+///
+/// Bytes after a complete body are ignored, as the Java client does: some
+/// brokers add them (librdkafka's mock cluster ends flexible Metadata
+/// responses with one extra tag byte). [`decode_response_strict`] rejects them.
 pub fn decode_response<R: Request>(
+    frame: &[u8],
+    version: i16,
+) -> Result<(ResponseHeader, R::Response), DecodeError> {
+    let mut r = Reader::new(frame);
+    let header = ResponseHeader::decode(&mut r, response_header_is_flexible::<R>(version))?;
+    let body = R::Response::decode(&mut r, version)?;
+    Ok((header, body))
+}
+
+/// Like [`decode_response`], but trailing bytes are an error.
+pub fn decode_response_strict<R: Request>(
     frame: &[u8],
     version: i16,
 ) -> Result<(ResponseHeader, R::Response), DecodeError> {

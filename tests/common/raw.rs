@@ -2,7 +2,7 @@
 //! `TcpStream`: just enough to prove the bytes against real brokers.
 
 use kafka_sync::protocol::messages::api_versions::{
-    decode_api_versions_response, ApiVersionsRequest, ApiVersionsResponse,
+    decode_api_versions_response, fallback_version, ApiVersionsRequest, ApiVersionsResponse,
 };
 use kafka_sync::protocol::{decode_response, encode_request, Message, Request};
 use std::io::{Read, Write};
@@ -20,7 +20,9 @@ pub struct RawConn {
 impl RawConn {
     /// Connects and negotiates versions (ApiVersions v4 first, falling back
     /// to the broker's own maximum on UNSUPPORTED_VERSION).
+    /// `addr` may be a comma-separated bootstrap list; the first entry is used.
     pub fn connect(addr: &str) -> RawConn {
+        let addr = addr.split(',').next().unwrap_or(addr).trim();
         let stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
         stream.set_nodelay(true).unwrap();
         stream
@@ -39,12 +41,12 @@ impl RawConn {
         loop {
             let corr = conn.send(&req, version);
             let frame = conn.read_frame();
-            let (got, resp) = decode_api_versions_response(&frame, version).expect("ApiVersions");
+            let (got, resp) = decode_api_versions_response(&frame, version)
+                .unwrap_or_else(|e| panic!("ApiVersions v{version}: {e} in {frame:02x?}"));
             assert_eq!(got, corr);
             if resp.error_code == 35 {
-                let (_, max) = resp.range(18).expect("broker lists ApiVersions");
-                assert!(max < version, "broker keeps refusing ApiVersions v{version}");
-                version = max;
+                assert!(version > 0, "broker refuses ApiVersions v0");
+                version = fallback_version(&resp, version);
                 continue;
             }
             assert_eq!(resp.error_code, 0, "ApiVersions error");
@@ -85,7 +87,9 @@ impl RawConn {
         let corr = self.send(req, version);
         let frame = self.read_frame();
         let (header, body) = decode_response::<R>(&frame, version)
-            .unwrap_or_else(|e| panic!("decode response of api {} v{version}: {e}", R::API_KEY));
+            .unwrap_or_else(|e| {
+                panic!("decode response of api {} v{version}: {e} in {frame:02x?}", R::API_KEY)
+            });
         assert_eq!(header.correlation_id, corr, "correlation id");
         body
     }

@@ -286,9 +286,13 @@ impl Message for ApiVersionsResponse {
 /// Decodes an ApiVersions response frame (without size prefix) sent in
 /// answer to a request at `version`.
 ///
-/// A broker that does not support `version` answers with error 35 and a v0
-/// body; that body is decoded as v0 and returned, so the caller can retry
-/// with `range(18)`'s maximum. Returns the correlation id and the body.
+/// A broker that does not support `version` answers with error 35
+/// (UNSUPPORTED_VERSION) and, per KIP-511, a v0 body listing its own range;
+/// that body is decoded as v0 and returned, so the caller can retry with
+/// `range(18)`'s maximum. Some brokers (librdkafka's mock cluster, seen with
+/// 2.12) send a body that is neither v0 nor the version asked; then the
+/// response carries error 35 and no API keys, and the caller should retry
+/// with v0, which every broker supports. Returns the correlation id and body.
 pub fn decode_api_versions_response(
     frame: &[u8],
     version: i16,
@@ -296,16 +300,26 @@ pub fn decode_api_versions_response(
     let mut r = Reader::new(frame);
     let correlation_id = r.i32()?;
     let error_code = Reader::new(r.rest()).i16()?;
-    let body_version = if error_code == UNSUPPORTED_VERSION && version > 0 {
-        0
-    } else {
-        version
-    };
-    let body = ApiVersionsResponse::decode(&mut r, body_version)?;
-    if body_version == version {
-        r.finish()?;
+    if error_code == UNSUPPORTED_VERSION && version > 0 {
+        let body = ApiVersionsResponse::decode(&mut r, 0).unwrap_or(ApiVersionsResponse {
+            error_code,
+            ..ApiVersionsResponse::default()
+        });
+        return Ok((correlation_id, body));
     }
+    let body = ApiVersionsResponse::decode(&mut r, version)?;
+    r.finish()?;
     Ok((correlation_id, body))
+}
+
+/// The ApiVersions version to retry with after an UNSUPPORTED_VERSION answer
+/// to a request at `sent`: the broker's listed maximum when it gave one below
+/// `sent`, else 0.
+pub fn fallback_version(resp: &ApiVersionsResponse, sent: i16) -> i16 {
+    match resp.range(API_KEY) {
+        Some((_, max)) if max < sent => max.max(0),
+        _ => 0,
+    }
 }
 
 #[cfg(test)]
@@ -348,6 +362,25 @@ mod tests {
         assert_eq!(corr, 5);
         assert_eq!(body.error_code, 35);
         assert_eq!(body.range(18), Some((0, 2)));
+    }
+
+    #[test]
+    fn unreadable_unsupported_version_body_falls_back_to_v0() {
+        // What librdkafka's mock cluster sends for an ApiVersions v4 request.
+        let frame = [0, 0, 0, 1, 0, 0x23, 1, 0, 0x12, 0, 0, 0, 2, 0, 0, 0, 0];
+        let (corr, body) = decode_api_versions_response(&frame, 4).unwrap();
+        assert_eq!((corr, body.error_code), (1, 35));
+        assert_eq!(fallback_version(&body, 4), 0);
+        let listed = ApiVersionsResponse {
+            api_keys: vec![ApiVersion {
+                api_key: 18,
+                min_version: 0,
+                max_version: 2,
+            }],
+            ..Default::default()
+        };
+        assert_eq!(fallback_version(&listed, 4), 2);
+        assert_eq!(fallback_version(&listed, 2), 0);
     }
 
     #[test]
