@@ -37,7 +37,11 @@ fn records(partition: i32) -> Vec<Consumed> {
                     ("nil".to_string(), None),
                 ],
             };
-            let timestamp = if i == 4 { BASE_TS - 1000 } else { BASE_TS + 3 * i as i64 };
+            let timestamp = if i == 4 {
+                BASE_TS - 1000
+            } else {
+                BASE_TS + 3 * i as i64
+            };
             Consumed {
                 partition,
                 offset: i as i64,
@@ -168,7 +172,10 @@ fn combos(max_produce: i16) -> Vec<(i16, Compression)> {
             if codec == Compression::Zstd && v < 7 {
                 continue;
             }
-            assert!(codec.is_available(), "run with --all-features: {codec} missing");
+            assert!(
+                codec.is_available(),
+                "run with --all-features: {codec} missing"
+            );
             out.push((v, codec));
         }
     }
@@ -194,7 +201,9 @@ fn run_matrix(bootstrap: &str, create_topic: &dyn Fn(&str)) -> usize {
 fn raw_produce_every_codec_and_version_to_mock_cluster() {
     let cluster = mock_cluster(3, &[]);
     let bootstrap = cluster.bootstrap_servers();
-    let n = run_matrix(&bootstrap, &|t| cluster.create_topic(t, PARTITIONS, 3).unwrap());
+    let n = run_matrix(&bootstrap, &|t| {
+        cluster.create_topic(t, PARTITIONS, 3).unwrap()
+    });
     // 5 codecs at v7, v9, v10 and 4 at v3.
     assert_eq!(n, 19);
 }
@@ -271,6 +280,12 @@ fn raw_idempotent_batches_are_deduplicated_by_tansu() {
     );
     assert_eq!(produce(second, first.len() as i32), (0, first.len() as i64));
 
-    let got = consume_all(&tansu.bootstrap, topic, &[0], RECORDS, Duration::from_secs(30));
+    let got = consume_all(
+        &tansu.bootstrap,
+        topic,
+        &[0],
+        RECORDS,
+        Duration::from_secs(30),
+    );
     assert_eq!(got, all);
 }

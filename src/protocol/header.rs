@@ -120,7 +120,10 @@ mod tests {
         let mut v2 = Vec::new();
         h.encode(&mut v2, true).unwrap();
         assert_eq!(v2, [0, 18, 0, 3, 0, 0, 0, 7, 0, 1, b'c', 0]);
-        assert_eq!(RequestHeader::decode(&mut Reader::new(&v2), true).unwrap(), h);
+        assert_eq!(
+            RequestHeader::decode(&mut Reader::new(&v2), true).unwrap(),
+            h
+        );
     }
 
     #[test]

@@ -153,8 +153,7 @@ pub fn encode_response<R: Request>(
     correlation_id: i32,
 ) -> Result<Vec<u8>, EncodeError> {
     let mut buf = vec![0; 4];
-    ResponseHeader { correlation_id }
-        .encode(&mut buf, response_header_is_flexible::<R>(version));
+    ResponseHeader { correlation_id }.encode(&mut buf, response_header_is_flexible::<R>(version));
     resp.encode(&mut buf, version)?;
     let size = (buf.len() - 4) as i32;
     buf[..4].copy_from_slice(&size.to_be_bytes());

@@ -50,7 +50,10 @@ impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DecodeError::Truncated { needed, remaining } => {
-                write!(f, "truncated input: needed {needed} bytes, {remaining} left")
+                write!(
+                    f,
+                    "truncated input: needed {needed} bytes, {remaining} left"
+                )
             }
             DecodeError::InvalidLength(l) => write!(f, "invalid length {l}"),
             DecodeError::VarintTooLong => f.write_str("varint too long"),
@@ -129,8 +132,12 @@ pub trait Put {
     /// Zigzag varlong (record batches).
     fn put_varlong(&mut self, v: i64);
     /// A non-null string, classic (int16 length) or compact.
-    fn put_string(&mut self, s: &str, flexible: bool, what: &'static str)
-        -> Result<(), EncodeError>;
+    fn put_string(
+        &mut self,
+        s: &str,
+        flexible: bool,
+        what: &'static str,
+    ) -> Result<(), EncodeError>;
     /// A nullable string, classic (int16 length, -1 null) or compact (0 null).
     fn put_nullable_string(
         &mut self,
@@ -543,9 +550,7 @@ mod tests {
         b.put_i64(0x0102030405060708);
         assert_eq!(
             b,
-            [
-                0xfe, 0x01, 0x02, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5, 6, 7, 8
-            ]
+            [0xfe, 0x01, 0x02, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5, 6, 7, 8]
         );
         let mut r = Reader::new(&b);
         assert_eq!(r.i8().unwrap(), -2);
@@ -596,7 +601,10 @@ mod tests {
         }
         let mut b = Vec::new();
         b.put_varlong(i64::MIN);
-        assert_eq!(b, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+        assert_eq!(
+            b,
+            [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]
+        );
         assert_eq!(Reader::new(&b).varlong().unwrap(), i64::MIN);
         let mut b = Vec::new();
         b.put_varlong(-1);
@@ -617,8 +625,8 @@ mod tests {
         assert_eq!(
             b,
             [
-                0, 2, b'a', b'b', 0xff, 0xff, 3, b'a', b'b', 0, 0, 0, 0, 1, b'x', 0xff, 0xff,
-                0xff, 0xff, 2, b'x', 0
+                0, 2, b'a', b'b', 0xff, 0xff, 3, b'a', b'b', 0, 0, 0, 0, 1, b'x', 0xff, 0xff, 0xff,
+                0xff, 2, b'x', 0
             ]
         );
         let mut r = Reader::new(&b);

@@ -86,10 +86,12 @@ impl RawConn {
     pub fn call<R: Request>(&mut self, req: &R, version: i16) -> R::Response {
         let corr = self.send(req, version);
         let frame = self.read_frame();
-        let (header, body) = decode_response::<R>(&frame, version)
-            .unwrap_or_else(|e| {
-                panic!("decode response of api {} v{version}: {e} in {frame:02x?}", R::API_KEY)
-            });
+        let (header, body) = decode_response::<R>(&frame, version).unwrap_or_else(|e| {
+            panic!(
+                "decode response of api {} v{version}: {e} in {frame:02x?}",
+                R::API_KEY
+            )
+        });
         assert_eq!(header.correlation_id, corr, "correlation id");
         body
     }

@@ -35,7 +35,11 @@ impl Message for ApiVersionsRequest {
         Self::check_encode_version(version)?;
         if version >= 3 {
             buf.put_string(&self.client_software_name, true, "client_software_name")?;
-            buf.put_string(&self.client_software_version, true, "client_software_version")?;
+            buf.put_string(
+                &self.client_software_version,
+                true,
+                "client_software_version",
+            )?;
             buf.put_empty_tagged_fields();
         }
         Ok(())
@@ -348,8 +352,8 @@ mod tests {
         assert_eq!(
             frame,
             [
-                0, 0, 0, 20, 0, 18, 0, 3, 0, 0, 0, 1, 0, 1, b'c', 0, 3, b'k', b's', 4, b'1',
-                b'.', b'0', 0
+                0, 0, 0, 20, 0, 18, 0, 3, 0, 0, 0, 1, 0, 1, b'c', 0, 3, b'k', b's', 4, b'1', b'.',
+                b'0', 0
             ]
         );
     }

@@ -44,7 +44,9 @@ where
     }
     let mut b = Bytes::from(ours.clone());
     let theirs = K::decode(&mut b, version).map_err(|e| {
-        TestCaseError::fail(format!("kafka-protocol cannot decode our v{version}: {e} {msg:?}"))
+        TestCaseError::fail(format!(
+            "kafka-protocol cannot decode our v{version}: {e} {msg:?}"
+        ))
     })?;
     proptest::prop_assert_eq!(b.len(), 0, "kafka-protocol left bytes at v{}", version);
     let mut out = BytesMut::new();

@@ -1,0 +1,5 @@
+#![no_main]
+use kafka_sync::protocol::messages::init_producer_id::InitProducerIdResponse;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| kafka_sync_fuzz::decode_message::<InitProducerIdResponse>(data));

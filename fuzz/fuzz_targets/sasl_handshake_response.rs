@@ -1,0 +1,5 @@
+#![no_main]
+use kafka_sync::protocol::messages::sasl_handshake::SaslHandshakeResponse;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| kafka_sync_fuzz::decode_message::<SaslHandshakeResponse>(data));
