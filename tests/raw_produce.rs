@@ -233,7 +233,6 @@ fn raw_idempotent_batches_are_deduplicated_by_tansu() {
             transaction_timeout_ms: 60_000,
             producer_id: -1,
             producer_epoch: -1,
-            ..Default::default()
         },
         v,
     );
