@@ -32,7 +32,11 @@ impl ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid configuration `{}`: {}", self.property, self.message)
+        write!(
+            f,
+            "invalid configuration `{}`: {}",
+            self.property, self.message
+        )
     }
 }
 
@@ -245,7 +249,11 @@ impl<K, V> fmt::Debug for SendError<K, V> {
 
 impl<K, V> fmt::Display for SendError<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "record for topic {} refused: {}", self.record.topic, self.error)
+        write!(
+            f,
+            "record for topic {} refused: {}",
+            self.record.topic, self.error
+        )
     }
 }
 

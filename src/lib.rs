@@ -1,14 +1,34 @@
 //! A synchronous, thread-based, pure-Rust Apache Kafka producer.
+//!
+//! Caller threads call [`Producer::send`]; the record is serialized,
+//! partitioned (Java-compatible murmur2) and appended to a per-partition batch
+//! in a bounded buffer. One sender thread per producer multiplexes every
+//! broker connection with `mio`, sends Produce requests, retries, and
+//! completes a [`DeliveryHandle`] per record. No async runtime.
+//!
+//! See `DESIGN.md` for the path of a record and the threads and locks.
 #![deny(missing_docs)]
 
+pub(crate) mod accumulator;
 pub mod clock;
 pub mod config;
+pub mod delivery;
 pub mod error;
+pub(crate) mod metadata;
+pub mod metrics;
+pub mod net;
+pub mod partitioner;
+pub mod producer;
 pub mod protocol;
 pub mod record;
 pub mod record_batch;
+pub(crate) mod sender;
+pub mod serializer;
 
 pub use config::{Acks, ProducerConfig};
+pub use delivery::DeliveryHandle;
 pub use error::{ConfigError, Error, SendError};
+pub use metrics::MetricsSnapshot;
+pub use producer::{Producer, ProducerBuilder};
 pub use record::{Header, PartitionInfo, ProducerRecord, RecordMetadata};
 pub use record_batch::Compression;

@@ -1,0 +1,159 @@
+//! One partition batch on its way from the accumulator to the broker.
+
+use crate::delivery::{BatchResult, Callback, Outcome, RecordInfo};
+use crate::error::Error;
+use crate::protocol::ErrorCode;
+use crate::record::Header;
+use crate::record_batch::{set_producer_state, BatchOptions, BatchWriter, CompressionError};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// A callback waiting for its record's batch, with what its metadata needs.
+pub(crate) struct PendingCallback {
+    pub(crate) info: RecordInfo,
+    pub(crate) callback: Callback,
+}
+
+/// A batch: open (records still being appended to its writer) until the
+/// sender drains it, then sealed into wire bytes that every retry reuses.
+pub(crate) struct ProducerBatch {
+    pub(crate) topic: Arc<str>,
+    pub(crate) partition: i32,
+    writer: Option<BatchWriter>,
+    sealed: Option<Vec<u8>>,
+    pub(crate) record_count: u32,
+    pub(crate) created: Instant,
+    /// Bytes of `buffer.memory` this batch holds until it completes.
+    pub(crate) reserved: usize,
+    pub(crate) result: Arc<BatchResult>,
+    callbacks: Vec<PendingCallback>,
+    /// Produce attempts so far.
+    pub(crate) attempts: u32,
+    /// Not to be sent again before this instant (retry backoff).
+    pub(crate) retry_at: Option<Instant>,
+    /// Sent at least once without a definitive answer: it may be written.
+    pub(crate) maybe_written: bool,
+    /// The error of the last failed attempt.
+    pub(crate) last_error: Option<ErrorCode>,
+    /// Idempotence: producer id, epoch and first sequence once assigned.
+    pub(crate) producer_id: i64,
+    pub(crate) producer_epoch: i16,
+    pub(crate) base_sequence: i32,
+}
+
+impl ProducerBatch {
+    pub(crate) fn new(
+        topic: Arc<str>,
+        partition: i32,
+        capacity: usize,
+        reserved: usize,
+        now: Instant,
+    ) -> Self {
+        ProducerBatch {
+            topic,
+            partition,
+            writer: Some(BatchWriter::with_capacity(capacity)),
+            sealed: None,
+            record_count: 0,
+            created: now,
+            reserved,
+            result: BatchResult::new(),
+            callbacks: Vec::new(),
+            attempts: 0,
+            retry_at: None,
+            maybe_written: false,
+            last_error: None,
+            producer_id: -1,
+            producer_epoch: -1,
+            base_sequence: -1,
+        }
+    }
+
+    /// Current size in bytes (uncompressed while open).
+    pub(crate) fn size(&self) -> usize {
+        match (&self.writer, &self.sealed) {
+            (Some(w), _) => w.size_in_bytes(),
+            (None, Some(s)) => s.len(),
+            (None, None) => 0,
+        }
+    }
+
+    /// Appends a record if it fits in `limit` bytes (an empty batch takes any
+    /// record). Returns the record's index in the batch.
+    pub(crate) fn try_append(
+        &mut self,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+        limit: usize,
+    ) -> Option<u32> {
+        let w = self.writer.as_mut()?;
+        if !w.is_empty() {
+            let add = BatchWriter::record_size_upper_bound(
+                key.map_or(0, <[u8]>::len),
+                value.map_or(0, <[u8]>::len),
+                headers,
+            );
+            if w.size_in_bytes() + add > limit {
+                return None;
+            }
+        }
+        w.append(timestamp, key, value, headers);
+        let index = self.record_count;
+        self.record_count += 1;
+        Some(index)
+    }
+
+    /// Registers a callback for the record at `info.index`.
+    pub(crate) fn add_callback(&mut self, info: RecordInfo, callback: Callback) {
+        self.callbacks.push(PendingCallback { info, callback });
+    }
+
+    /// Closes the batch and encodes it with `options` (idempotence fields
+    /// included). A sealed batch is re-stamped instead (new epoch/sequence).
+    pub(crate) fn seal(&mut self, options: &BatchOptions) -> Result<(), CompressionError> {
+        self.producer_id = options.producer_id;
+        self.producer_epoch = options.producer_epoch;
+        self.base_sequence = options.base_sequence;
+        if let Some(w) = self.writer.take() {
+            self.sealed = Some(w.finish(options)?);
+        } else if let Some(bytes) = self.sealed.as_mut() {
+            set_producer_state(
+                bytes,
+                options.producer_id,
+                options.producer_epoch,
+                options.base_sequence,
+            )
+            .expect("a sealed batch has a valid header");
+        }
+        Ok(())
+    }
+
+    /// The wire bytes of a sealed batch.
+    pub(crate) fn wire(&self) -> &[u8] {
+        self.sealed.as_deref().unwrap_or(&[])
+    }
+
+    pub(crate) fn is_sealed(&self) -> bool {
+        self.sealed.is_some()
+    }
+
+    /// Completes every record of the batch: sets the shared result (waking
+    /// handles) and runs the callbacks, on the calling (sender) thread.
+    pub(crate) fn complete(mut self, outcome: Outcome) {
+        self.result.complete(outcome.clone());
+        for pending in self.callbacks.drain(..) {
+            let result = pending.info.result(&outcome);
+            let cb = pending.callback;
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || cb(result))).is_err() {
+                log::error!("a delivery callback panicked; the panic was contained");
+            }
+        }
+    }
+
+    /// Completes with an error.
+    pub(crate) fn fail(self, error: Error) {
+        self.complete(Outcome::Failed(error));
+    }
+}

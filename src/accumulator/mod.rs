@@ -1,0 +1,353 @@
+//! The record accumulator: per-partition queues of batches built directly in
+//! the wire format, bounded by `buffer.memory`.
+//!
+//! Caller threads append (`append`); the sender thread drains ready batches,
+//! puts retries back in sequence order and expires old ones.
+//!
+//! # Locks
+//!
+//! - `topics` (RwLock): read on every append and drain; written only when a
+//!   topic is seen first or grows partitions.
+//! - one `Mutex<PartitionQueue>` per partition, held only to append one record
+//!   or to move batches in or out. Never held while waiting for memory.
+//! - `BufferPool` has its own lock and condvar; `incomplete` its own mutex.
+//!   No code path holds two of these at once, except a partition lock taken
+//!   inside the topics read lock.
+
+pub(crate) mod batch;
+pub(crate) mod memory;
+
+use crate::delivery::{BatchResult, Callback, RecordInfo};
+use crate::record::Header;
+use crate::record_batch::{BatchWriter, BATCH_HEADER_SIZE};
+use batch::ProducerBatch;
+use memory::BufferPool;
+use parking_lot::{Mutex, RwLock};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The batches of one partition, oldest first.
+#[derive(Default)]
+pub(crate) struct PartitionQueue {
+    pub(crate) batches: VecDeque<ProducerBatch>,
+}
+
+impl PartitionQueue {
+    /// Puts a batch that is to be retried back, before every batch with a
+    /// higher sequence (or, without sequences, at the front).
+    pub(crate) fn reenqueue(&mut self, batch: ProducerBatch) {
+        let pos = if batch.base_sequence < 0 {
+            0
+        } else {
+            self.batches
+                .iter()
+                .position(|b| {
+                    !b.is_sealed() || b.base_sequence < 0 || b.base_sequence > batch.base_sequence
+                })
+                .unwrap_or(self.batches.len())
+        };
+        self.batches.insert(pos, batch);
+    }
+}
+
+/// The queues of one topic; replaced by a larger copy if partitions grow.
+pub(crate) struct TopicQueues {
+    pub(crate) name: Arc<str>,
+    pub(crate) partitions: Vec<Arc<Mutex<PartitionQueue>>>,
+}
+
+/// What `append` hands back to the producer.
+pub(crate) struct Appended {
+    pub(crate) result: Arc<BatchResult>,
+    pub(crate) info: RecordInfo,
+    /// A batch was created (the sender should learn its linger deadline).
+    pub(crate) new_batch: bool,
+    /// The batch reached `batch.size`.
+    pub(crate) batch_full: bool,
+}
+
+/// Why `append` refused a record; the caller still owns it.
+pub(crate) enum AppendError {
+    /// No memory within the deadline.
+    BufferFull,
+    /// The producer is closing.
+    Closed,
+}
+
+/// All partition queues plus the memory budget.
+pub(crate) struct Accumulator {
+    batch_size: usize,
+    topics: RwLock<HashMap<String, Arc<TopicQueues>>>,
+    pub(crate) pool: BufferPool,
+    incomplete: Mutex<HashMap<usize, Arc<BatchResult>>>,
+    flushes: AtomicUsize,
+    closed: AtomicBool,
+}
+
+impl Accumulator {
+    pub(crate) fn new(batch_size: usize, buffer_memory: usize) -> Self {
+        Accumulator {
+            batch_size,
+            topics: RwLock::new(HashMap::new()),
+            pool: BufferPool::new(buffer_memory),
+            incomplete: Mutex::new(HashMap::new()),
+            flushes: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    fn queues(&self, topic: &str, partition_count: i32) -> Arc<TopicQueues> {
+        if let Some(t) = self.topics.read().get(topic) {
+            if t.partitions.len() >= partition_count as usize {
+                return t.clone();
+            }
+        }
+        let mut topics = self.topics.write();
+        let entry = topics.entry(topic.to_owned()).or_insert_with(|| {
+            Arc::new(TopicQueues {
+                name: Arc::from(topic),
+                partitions: Vec::new(),
+            })
+        });
+        if entry.partitions.len() < partition_count as usize {
+            let mut partitions = entry.partitions.clone();
+            partitions.resize_with(partition_count as usize, Default::default);
+            *entry = Arc::new(TopicQueues {
+                name: entry.name.clone(),
+                partitions,
+            });
+        }
+        entry.clone()
+    }
+
+    /// Appends one record to `topic`/`partition`, creating a batch when the
+    /// open one is full. Blocks for memory until `deadline` (`None`: never).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn append(
+        &self,
+        topic: &str,
+        partition: i32,
+        partition_count: i32,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+        deadline: Option<Instant>,
+        now: Instant,
+        callback: Option<Callback>,
+    ) -> Result<Appended, AppendError> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(AppendError::Closed);
+        }
+        let tq = self.queues(topic, partition_count.max(partition + 1));
+        let queue = &tq.partitions[partition as usize];
+        let mut callback = callback;
+        let info = |index: u32| RecordInfo {
+            topic: tq.name.clone(),
+            partition,
+            index,
+            timestamp,
+            key_size: key.map_or(0, <[u8]>::len),
+            value_size: value.map_or(0, <[u8]>::len),
+        };
+        {
+            let mut q = queue.lock();
+            if let Some(done) = self.locked_try_append(&mut q, timestamp, key, value, headers) {
+                return Ok(self.appended(&mut q, done, false, info, &mut callback));
+            }
+        }
+        let record_size = BatchWriter::record_size_upper_bound(
+            key.map_or(0, <[u8]>::len),
+            value.map_or(0, <[u8]>::len),
+            headers,
+        ) + BATCH_HEADER_SIZE;
+        let reserve = self.batch_size.max(record_size);
+        if !self.pool.reserve(reserve, deadline) {
+            return Err(AppendError::BufferFull);
+        }
+        let mut q = queue.lock();
+        if self.closed.load(Ordering::Acquire) {
+            drop(q);
+            self.pool.release(reserve);
+            return Err(AppendError::Closed);
+        }
+        // Another caller may have opened a batch while we waited.
+        if let Some(done) = self.locked_try_append(&mut q, timestamp, key, value, headers) {
+            let appended = self.appended(&mut q, done, false, info, &mut callback);
+            drop(q);
+            self.pool.release(reserve);
+            return Ok(appended);
+        }
+        let mut batch = ProducerBatch::new(tq.name.clone(), partition, reserve, reserve, now);
+        let index = batch
+            .try_append(timestamp, key, value, headers, usize::MAX)
+            .expect("an empty batch takes any record");
+        self.incomplete
+            .lock()
+            .insert(Arc::as_ptr(&batch.result) as usize, batch.result.clone());
+        q.batches.push_back(batch);
+        Ok(self.appended(&mut q, index, true, info, &mut callback))
+    }
+
+    /// With the partition lock held: appends to the open batch at the back.
+    fn locked_try_append(
+        &self,
+        q: &mut PartitionQueue,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+    ) -> Option<u32> {
+        let b = q.batches.back_mut()?;
+        b.try_append(timestamp, key, value, headers, self.batch_size)
+    }
+
+    fn appended(
+        &self,
+        q: &mut PartitionQueue,
+        index: u32,
+        new_batch: bool,
+        info: impl Fn(u32) -> RecordInfo,
+        callback: &mut Option<Callback>,
+    ) -> Appended {
+        let b = q.batches.back_mut().expect("just appended");
+        let info = info(index);
+        if let Some(cb) = callback.take() {
+            b.add_callback(info.clone(), cb);
+        }
+        Appended {
+            result: b.result.clone(),
+            info,
+            new_batch,
+            batch_full: b.size() >= self.batch_size,
+        }
+    }
+
+    /// Every topic's queues (a snapshot of the map; the queues are shared).
+    pub(crate) fn topics(&self) -> Vec<Arc<TopicQueues>> {
+        self.topics.read().values().cloned().collect()
+    }
+
+    /// The queue of one partition, if it exists.
+    pub(crate) fn queue(&self, topic: &str, partition: i32) -> Option<Arc<Mutex<PartitionQueue>>> {
+        self.topics
+            .read()
+            .get(topic)
+            .and_then(|t| t.partitions.get(partition as usize).cloned())
+    }
+
+    /// Called by the sender when a batch completed: frees its memory.
+    pub(crate) fn release(&self, batch: &ProducerBatch) {
+        self.incomplete
+            .lock()
+            .remove(&(Arc::as_ptr(&batch.result) as usize));
+        self.pool.release(batch.reserved);
+    }
+
+    /// Starts a flush: until `end_flush`, every batch counts as ready.
+    /// Returns the batches incomplete now, to wait on.
+    pub(crate) fn begin_flush(&self) -> Vec<Arc<BatchResult>> {
+        self.flushes.fetch_add(1, Ordering::AcqRel);
+        self.incomplete.lock().values().cloned().collect()
+    }
+
+    /// Ends a flush started with `begin_flush`.
+    pub(crate) fn end_flush(&self) {
+        self.flushes.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Whether a flush is in progress.
+    pub(crate) fn flushing(&self) -> bool {
+        self.flushes.load(Ordering::Acquire) > 0
+    }
+
+    /// Refuses further appends.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+    }
+
+    /// Whether appends are refused.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Number of batches not yet completed.
+    pub(crate) fn incomplete_count(&self) -> usize {
+        self.incomplete.lock().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn append(acc: &Accumulator, p: i32, value: &[u8], deadline: Option<Instant>) -> bool {
+        acc.append(
+            "t",
+            p,
+            2,
+            1,
+            None,
+            Some(value),
+            &[],
+            deadline,
+            Instant::now(),
+            None,
+        )
+        .is_ok()
+    }
+
+    #[test]
+    fn appends_fill_batches_then_open_new_ones() {
+        let acc = Accumulator::new(1024, 64 * 1024);
+        for _ in 0..30 {
+            assert!(append(&acc, 0, &[7; 100], None));
+        }
+        let q = acc.queue("t", 0).unwrap();
+        let q = q.lock();
+        assert!(q.batches.len() >= 3);
+        assert!(q.batches.iter().all(|b| b.size() <= 1024));
+        assert_eq!(q.batches.iter().map(|b| b.record_count).sum::<u32>(), 30);
+        assert_eq!(acc.pool.used(), 1024 * q.batches.len());
+        assert_eq!(acc.incomplete_count(), q.batches.len());
+    }
+
+    #[test]
+    fn a_full_buffer_blocks_until_the_deadline() {
+        let acc = Accumulator::new(1024, 2048);
+        assert!(append(&acc, 0, &[1; 10], None));
+        assert!(append(&acc, 1, &[1; 10], None));
+        let t0 = Instant::now();
+        assert!(!append(
+            &acc,
+            1,
+            &[1; 2000],
+            Some(t0 + Duration::from_millis(20))
+        ));
+        assert!(t0.elapsed() >= Duration::from_millis(20));
+        assert!(!append(&acc, 0, &[1; 4000], None), "larger than the buffer");
+    }
+
+    #[test]
+    fn reenqueue_keeps_sequence_order() {
+        let mut q = PartitionQueue::default();
+        let t: Arc<str> = "t".into();
+        let mk = |seq: i32| {
+            let mut b = ProducerBatch::new(t.clone(), 0, 64, 0, Instant::now());
+            b.try_append(0, None, Some(b"x"), &[], 100);
+            b.seal(&crate::record_batch::BatchOptions::idempotent(1, 0, seq))
+                .unwrap();
+            b
+        };
+        q.batches
+            .push_back(ProducerBatch::new(t.clone(), 0, 64, 0, Instant::now()));
+        q.reenqueue(mk(5));
+        q.reenqueue(mk(1));
+        q.reenqueue(mk(3));
+        let seqs: Vec<i32> = q.batches.iter().map(|b| b.base_sequence).collect();
+        assert_eq!(seqs, [1, 3, 5, -1]);
+    }
+}

@@ -1,0 +1,700 @@
+//! Producer configuration: typed fields with the Java client's defaults, a
+//! typed builder, and [`ProducerConfig::from_properties`] for the Java
+//! property names.
+//!
+//! Both ways of configuring end in the same validation
+//! ([`ProducerConfigBuilder::build`]); every error is a
+//! [`ConfigError`] that names the offending property.
+//!
+//! # Properties
+//!
+//! | property | builder setter | default | meaning |
+//! |---|---|---|---|
+//! | `bootstrap.servers` | [`bootstrap_servers`](ProducerConfigBuilder::bootstrap_servers) | required | comma-separated `host:port` list used only for the first connection |
+//! | `client.id` | [`client_id`](ProducerConfigBuilder::client_id) | generated: `producer-N`, or `producer-<transactional.id>` | logical name sent to brokers, used in logs |
+//! | `acks` | [`acks`](ProducerConfigBuilder::acks) | `all` | `0`, `1`, `all` (or `-1`) |
+//! | `enable.idempotence` | [`enable_idempotence`](ProducerConfigBuilder::enable_idempotence) | `true` | producer id + sequence numbers: no duplicates from retries |
+//! | `max.block.ms` | [`max_block`](ProducerConfigBuilder::max_block) | 60000 | longest a `send` may block on a full buffer or missing metadata |
+//! | `linger.ms` | [`linger`](ProducerConfigBuilder::linger) | 5 | how long a batch waits for more records |
+//! | `batch.size` | [`batch_size`](ProducerConfigBuilder::batch_size) | 16384 | target bytes of one partition batch |
+//! | `buffer.memory` | [`buffer_memory`](ProducerConfigBuilder::buffer_memory) | 33554432 | bytes all unsent records may use in total |
+//! | `compression.type` | [`compression`](ProducerConfigBuilder::compression) | `none` | `none`, `gzip`, `snappy`, `lz4`, `zstd` |
+//! | `max.in.flight.requests.per.connection` | [`max_in_flight`](ProducerConfigBuilder::max_in_flight) | 5 | unanswered requests per broker connection |
+//! | `max.request.size` | [`max_request_size`](ProducerConfigBuilder::max_request_size) | 1048576 | largest request / largest single record |
+//! | `request.timeout.ms` | [`request_timeout`](ProducerConfigBuilder::request_timeout) | 30000 | wait for one response |
+//! | `delivery.timeout.ms` | [`delivery_timeout`](ProducerConfigBuilder::delivery_timeout) | 120000 | bound from `send` returning to success or final failure |
+//! | `retries` | [`retries`](ProducerConfigBuilder::retries) | 2147483647 | how many times a failed batch may be resent |
+//! | `retry.backoff.ms` | [`retry_backoff`](ProducerConfigBuilder::retry_backoff) | 100 | first wait before a retry (then exponential with jitter) |
+//! | `retry.backoff.max.ms` | [`retry_backoff_max`](ProducerConfigBuilder::retry_backoff_max) | 1000 | upper bound of the retry wait |
+//! | `reconnect.backoff.ms` | [`reconnect_backoff`](ProducerConfigBuilder::reconnect_backoff) | 50 | first wait before reconnecting to a broker |
+//! | `reconnect.backoff.max.ms` | [`reconnect_backoff_max`](ProducerConfigBuilder::reconnect_backoff_max) | 1000 | upper bound of the reconnect wait |
+//! | `metadata.max.age.ms` | [`metadata_max_age`](ProducerConfigBuilder::metadata_max_age) | 300000 | periodic metadata refresh |
+//! | `send.buffer.bytes` | [`send_buffer_bytes`](ProducerConfigBuilder::send_buffer_bytes) | 131072 | socket send buffer (`-1` = OS default) |
+//! | `receive.buffer.bytes` | [`receive_buffer_bytes`](ProducerConfigBuilder::receive_buffer_bytes) | 32768 | socket receive buffer (`-1` = OS default) |
+//! | `partitioner.class` | [`partitioner`](ProducerConfigBuilder::partitioner) | `default` | `default` or `round_robin` (or the Java class names), see [`PartitionerChoice`] |
+//! | `transactional.id` | [`transactional_id`](ProducerConfigBuilder::transactional_id) | none | enables the transactional API (needs idempotence) |
+//! | `transaction.timeout.ms` | [`transaction_timeout`](ProducerConfigBuilder::transaction_timeout) | 60000 | how long the coordinator waits before aborting an open transaction |
+//! | `security.protocol` | [`security_protocol`](ProducerConfigBuilder::security_protocol) | `PLAINTEXT` | only `PLAINTEXT` for now: TLS and SASL are not implemented yet |
+//! | `custom.*` | [`custom`](ProducerConfigBuilder::custom) | — | free-form settings for custom partitioners and serializers |
+//!
+//! Property names are case-sensitive, values are trimmed; booleans and
+//! enumerated values ignore ASCII case. Any other name is an error
+//! (`unknown property`), and so are `key.serializer` / `value.serializer`
+//! (serializers are chosen by type in Rust) and `ssl.*` / `sasl.*` (not
+//! implemented yet).
+//!
+//! # Validation
+//!
+//! - `bootstrap.servers` is required; each entry is `host:port` with a port in
+//!   1–65535 (IPv6 addresses as `[::1]:9092`).
+//! - `batch.size`, `max.request.size` and
+//!   `max.in.flight.requests.per.connection` must be at least 1;
+//!   `buffer.memory` must be at least `batch.size`. Values the wire protocol
+//!   carries as 32-bit integers (`batch.size`, `max.request.size`, `retries`,
+//!   `request.timeout.ms`, `delivery.timeout.ms`, `transaction.timeout.ms`)
+//!   must not exceed 2147483647.
+//! - `compression.type` must name a codec compiled into this build (see
+//!   [`Compression::is_available`]).
+//! - Idempotence needs `acks=all`, `retries > 0` and
+//!   `max.in.flight.requests.per.connection` ≤ 5. With
+//!   `enable.idempotence=true` set explicitly, a conflict is an error naming
+//!   the conflicting property. With idempotence only on by default, a
+//!   conflicting setting turns it off, and a warning is logged that names
+//!   the property.
+//! - `transactional.id` needs idempotence: with `enable.idempotence=false` or
+//!   a setting that conflicts with idempotence it is an error.
+//! - `delivery.timeout.ms` must be at least `linger.ms + request.timeout.ms`.
+//!   As in the Java client, this is an error when `delivery.timeout.ms` was
+//!   set explicitly; when it was left at its default, it is raised to
+//!   `linger.ms + request.timeout.ms` with a warning.
+//!
+//! # Examples
+//!
+//! The typed builder:
+//!
+//! ```
+//! use kafka_sync::config::{Acks, PartitionerChoice, ProducerConfig};
+//! use kafka_sync::Compression;
+//! use std::time::Duration;
+//!
+//! let config = ProducerConfig::builder()
+//!     .bootstrap_servers("broker1:9092, broker2:9092")
+//!     .client_id("orders-service")
+//!     .acks(Acks::All)
+//!     .linger(Duration::from_millis(20))
+//!     .batch_size(64 * 1024)
+//!     .compression(Compression::Snappy)
+//!     .partitioner(PartitionerChoice::RoundRobin)
+//!     .custom("custom.specialKey", "vip")
+//!     .build()?;
+//!
+//! assert_eq!(config.bootstrap_servers, ["broker1:9092", "broker2:9092"]);
+//! assert!(config.enable_idempotence);
+//! assert_eq!(config.custom["custom.specialKey"], "vip");
+//! # Ok::<(), kafka_sync::ConfigError>(())
+//! ```
+//!
+//! Java property names, e.g. from a `.properties` file or command line:
+//!
+//! ```
+//! use kafka_sync::config::{Acks, ProducerConfig};
+//! use std::time::Duration;
+//!
+//! let config = ProducerConfig::from_properties([
+//!     ("bootstrap.servers", "localhost:9092"),
+//!     ("acks", "1"),
+//!     ("linger.ms", "10"),
+//!     ("compression.type", "snappy"),
+//! ])?;
+//! assert_eq!(config.acks, Acks::Leader);
+//! assert_eq!(config.linger, Duration::from_millis(10));
+//! // acks=1 conflicts with idempotence, which was only on by default:
+//! // it is turned off (and a warning is logged).
+//! assert!(!config.enable_idempotence);
+//!
+//! // Errors name the property.
+//! let err = ProducerConfig::from_properties([
+//!     ("bootstrap.servers", "localhost:9092"),
+//!     ("linger.ms", "soon"),
+//! ])
+//! .unwrap_err();
+//! assert_eq!(err.property, "linger.ms");
+//! # Ok::<(), kafka_sync::ConfigError>(())
+//! ```
+
+mod properties;
+#[cfg(test)]
+mod tests;
+mod validate;
+
+use crate::error::ConfigError;
+use crate::record_batch::Compression;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// `acks`: how many replicas must have a record before it counts as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Acks {
+    /// `acks=0`: no response awaited; offsets are unknown (-1) and records may be lost.
+    None,
+    /// `acks=1`: the leader wrote it.
+    Leader,
+    /// `acks=all` / `-1`: all in-sync replicas have it.
+    #[default]
+    All,
+}
+
+impl Acks {
+    /// The value sent in Produce requests (0, 1 or -1).
+    pub fn wire_value(self) -> i16 {
+        match self {
+            Acks::None => 0,
+            Acks::Leader => 1,
+            Acks::All => -1,
+        }
+    }
+
+    /// The value of the `acks` property: `0`, `1` or `all`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Acks::None => "0",
+            Acks::Leader => "1",
+            Acks::All => "all",
+        }
+    }
+}
+
+impl fmt::Display for Acks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Acks {
+    type Err = ConfigError;
+
+    /// Parses `0`, `1`, `all` (any case) or `-1`; the error names `acks`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "0" => Ok(Acks::None),
+            "1" => Ok(Acks::Leader),
+            "-1" => Ok(Acks::All),
+            v if v.eq_ignore_ascii_case("all") => Ok(Acks::All),
+            v => Err(ConfigError::new(
+                "acks",
+                format!("expected 0, 1, all or -1, got '{v}'"),
+            )),
+        }
+    }
+}
+
+/// `partitioner.class`: which built-in partitioner places records that name
+/// no partition. A record's explicit partition always wins; custom
+/// partitioners are plugged in code, not by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PartitionerChoice {
+    /// The Java client's default: keyed records go to
+    /// `(murmur2(key) & 0x7fffffff) % partitions`, null keys are sticky (one
+    /// partition until about `batch.size` bytes, then the next). Also
+    /// accepted as `org.apache.kafka.clients.producer.internals.DefaultPartitioner`.
+    #[default]
+    Default,
+    /// Like Java's `org.apache.kafka.clients.producer.RoundRobinPartitioner`:
+    /// every record, keyed or not, goes to the next partition in turn.
+    RoundRobin,
+}
+
+impl PartitionerChoice {
+    /// Java class name accepted for [`PartitionerChoice::Default`].
+    pub const JAVA_DEFAULT: &'static str =
+        "org.apache.kafka.clients.producer.internals.DefaultPartitioner";
+    /// Java class name accepted for [`PartitionerChoice::RoundRobin`].
+    pub const JAVA_ROUND_ROBIN: &'static str =
+        "org.apache.kafka.clients.producer.RoundRobinPartitioner";
+
+    /// The short name: `default` or `round_robin`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            PartitionerChoice::Default => "default",
+            PartitionerChoice::RoundRobin => "round_robin",
+        }
+    }
+}
+
+impl fmt::Display for PartitionerChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for PartitionerChoice {
+    type Err = ConfigError;
+
+    /// Parses `default`, `round_robin` (any case; empty means `default`) or
+    /// the Java class names; the error names `partitioner.class`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let v = s.trim();
+        if v.is_empty() || v.eq_ignore_ascii_case("default") || v == Self::JAVA_DEFAULT {
+            Ok(PartitionerChoice::Default)
+        } else if v.eq_ignore_ascii_case("round_robin") || v == Self::JAVA_ROUND_ROBIN {
+            Ok(PartitionerChoice::RoundRobin)
+        } else {
+            Err(ConfigError::new(
+                "partitioner.class",
+                format!(
+                    "expected default, round_robin, {} or {}, got '{v}' \
+                     (a custom partitioner is plugged in code as a `Partitioner` implementation)",
+                    Self::JAVA_DEFAULT,
+                    Self::JAVA_ROUND_ROBIN
+                ),
+            ))
+        }
+    }
+}
+
+/// `security.protocol`. Only [`SecurityProtocol::Plaintext`] is implemented
+/// for now; the others parse but are refused by validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SecurityProtocol {
+    /// `PLAINTEXT`: no encryption, no authentication.
+    #[default]
+    Plaintext,
+    /// `SSL`: TLS (not implemented yet).
+    Ssl,
+    /// `SASL_PLAINTEXT`: SASL authentication without TLS (not implemented yet).
+    SaslPlaintext,
+    /// `SASL_SSL`: SASL authentication over TLS (not implemented yet).
+    SaslSsl,
+}
+
+impl SecurityProtocol {
+    /// The property value: `PLAINTEXT`, `SSL`, `SASL_PLAINTEXT` or `SASL_SSL`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            SecurityProtocol::Plaintext => "PLAINTEXT",
+            SecurityProtocol::Ssl => "SSL",
+            SecurityProtocol::SaslPlaintext => "SASL_PLAINTEXT",
+            SecurityProtocol::SaslSsl => "SASL_SSL",
+        }
+    }
+
+    /// Whether this build can connect with the protocol.
+    pub const fn is_supported(self) -> bool {
+        matches!(self, SecurityProtocol::Plaintext)
+    }
+}
+
+impl fmt::Display for SecurityProtocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for SecurityProtocol {
+    type Err = ConfigError;
+
+    /// Parses the four Kafka protocol names, ignoring ASCII case; the error
+    /// names `security.protocol`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let v = s.trim();
+        [
+            SecurityProtocol::Plaintext,
+            SecurityProtocol::Ssl,
+            SecurityProtocol::SaslPlaintext,
+            SecurityProtocol::SaslSsl,
+        ]
+        .into_iter()
+        .find(|p| p.name().eq_ignore_ascii_case(v))
+        .ok_or_else(|| {
+            ConfigError::new(
+                "security.protocol",
+                format!("expected PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, got '{v}'"),
+            )
+        })
+    }
+}
+
+/// Everything the producer can be configured with. Build it with
+/// [`ProducerConfig::builder`] or [`ProducerConfig::from_properties`]; both
+/// validate. [`ProducerConfig::default`] holds the defaults of the property
+/// table (it has no bootstrap servers, so it is not valid as it is).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProducerConfig {
+    /// `bootstrap.servers`: host:port pairs for the first connection
+    /// (IPv6 hosts in brackets: `[::1]:9092`).
+    pub bootstrap_servers: Vec<String>,
+    /// `client.id` (generated when not set: `producer-N`, or
+    /// `producer-<transactional.id>`).
+    pub client_id: String,
+    /// `acks`.
+    pub acks: Acks,
+    /// `enable.idempotence` as finally in force (after validation).
+    pub enable_idempotence: bool,
+    /// `max.block.ms`.
+    pub max_block: Duration,
+    /// `linger.ms`.
+    pub linger: Duration,
+    /// `batch.size` in bytes.
+    pub batch_size: usize,
+    /// `buffer.memory` in bytes.
+    pub buffer_memory: usize,
+    /// `compression.type`.
+    pub compression: Compression,
+    /// `max.in.flight.requests.per.connection`.
+    pub max_in_flight: usize,
+    /// `max.request.size` in bytes.
+    pub max_request_size: usize,
+    /// `request.timeout.ms`.
+    pub request_timeout: Duration,
+    /// `delivery.timeout.ms` (at least `linger + request_timeout` after validation).
+    pub delivery_timeout: Duration,
+    /// `retries`.
+    pub retries: u32,
+    /// `retry.backoff.ms`. When larger than `retry_backoff_max`, the
+    /// maximum is used as a constant backoff (as in the Java client).
+    pub retry_backoff: Duration,
+    /// `retry.backoff.max.ms`.
+    pub retry_backoff_max: Duration,
+    /// `reconnect.backoff.ms`. When larger than `reconnect_backoff_max`, the
+    /// maximum is used as a constant backoff.
+    pub reconnect_backoff: Duration,
+    /// `reconnect.backoff.max.ms`.
+    pub reconnect_backoff_max: Duration,
+    /// `metadata.max.age.ms`.
+    pub metadata_max_age: Duration,
+    /// `send.buffer.bytes` (`None` = OS default, from -1).
+    pub send_buffer_bytes: Option<usize>,
+    /// `receive.buffer.bytes` (`None` = OS default, from -1).
+    pub receive_buffer_bytes: Option<usize>,
+    /// `transactional.id`.
+    pub transactional_id: Option<String>,
+    /// `transaction.timeout.ms`.
+    pub transaction_timeout: Duration,
+    /// `partitioner.class`: the built-in partitioner used unless a custom
+    /// one is plugged in.
+    pub partitioner: PartitionerChoice,
+    /// `security.protocol` (only `PLAINTEXT` passes validation for now).
+    pub security_protocol: SecurityProtocol,
+    /// Properties not known to the producer but accepted for custom
+    /// partitioners and serializers (names starting with `custom.`, stored
+    /// with the prefix, e.g. `custom.specialKey`).
+    pub custom: BTreeMap<String, String>,
+}
+
+impl Default for ProducerConfig {
+    fn default() -> Self {
+        ProducerConfig {
+            bootstrap_servers: Vec::new(),
+            client_id: String::new(),
+            acks: Acks::All,
+            enable_idempotence: true,
+            max_block: Duration::from_millis(60_000),
+            linger: Duration::from_millis(5),
+            batch_size: 16_384,
+            buffer_memory: 33_554_432,
+            compression: Compression::None,
+            max_in_flight: 5,
+            max_request_size: 1_048_576,
+            request_timeout: Duration::from_millis(30_000),
+            delivery_timeout: Duration::from_millis(120_000),
+            retries: i32::MAX as u32,
+            retry_backoff: Duration::from_millis(100),
+            retry_backoff_max: Duration::from_millis(1000),
+            reconnect_backoff: Duration::from_millis(50),
+            reconnect_backoff_max: Duration::from_millis(1000),
+            metadata_max_age: Duration::from_millis(300_000),
+            send_buffer_bytes: Some(131_072),
+            receive_buffer_bytes: Some(32_768),
+            transactional_id: None,
+            transaction_timeout: Duration::from_millis(60_000),
+            partitioner: PartitionerChoice::Default,
+            security_protocol: SecurityProtocol::Plaintext,
+            custom: BTreeMap::new(),
+        }
+    }
+}
+
+impl ProducerConfig {
+    /// A builder holding the defaults of the property table.
+    pub fn builder() -> ProducerConfigBuilder {
+        ProducerConfigBuilder::default()
+    }
+
+    /// Parses Java property names and string values (see the
+    /// [module documentation](self) for the list), then validates as
+    /// [`ProducerConfigBuilder::build`] does. A name given twice takes the
+    /// last value. The first bad property is the error.
+    pub fn from_properties<I, K, V>(props: I) -> Result<ProducerConfig, ConfigError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut builder = ProducerConfig::builder();
+        for (name, value) in props {
+            builder.try_set(name.as_ref(), value.as_ref())?;
+        }
+        builder.build()
+    }
+
+    /// The configuration as Java property names and values, accepted back
+    /// by [`ProducerConfig::from_properties`]. Durations are written in
+    /// whole milliseconds (sub-millisecond parts are dropped); an unset
+    /// `transactional.id` is left out.
+    pub fn to_properties(&self) -> BTreeMap<String, String> {
+        properties::to_properties(self)
+    }
+
+    /// Checks a configuration that was built by hand (the fields are
+    /// public) against the rules of [`ProducerConfigBuilder::build`],
+    /// treating every value as set explicitly: nothing is adjusted, a
+    /// conflict is an error.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let explicit = validate::Explicit {
+            enable_idempotence: Some(self.enable_idempotence),
+            delivery_timeout: true,
+        };
+        validate::finish(self.clone(), explicit, &mut Vec::new()).map(drop)
+    }
+}
+
+/// Builds a [`ProducerConfig`]: a typed setter per property, plus
+/// [`set`](Self::set) for Java property names. Nothing is checked until
+/// [`build`](Self::build).
+///
+/// Whether `enable.idempotence` and `delivery.timeout.ms` were set
+/// explicitly matters to validation (see the [module documentation](self)).
+#[derive(Debug, Clone, Default)]
+pub struct ProducerConfigBuilder {
+    values: ProducerConfig,
+    enable_idempotence: Option<bool>,
+    delivery_timeout_set: bool,
+    error: Option<ConfigError>,
+}
+
+impl ProducerConfigBuilder {
+    /// `bootstrap.servers`: a comma-separated `host:port` list (entries are
+    /// trimmed, empty entries skipped). Replaces any earlier list.
+    pub fn bootstrap_servers(mut self, servers: impl AsRef<str>) -> Self {
+        self.values.bootstrap_servers = split_list(servers.as_ref());
+        self
+    }
+
+    /// `client.id`; empty means generated at build time.
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.values.client_id = client_id.into();
+        self
+    }
+
+    /// `acks`.
+    pub fn acks(mut self, acks: Acks) -> Self {
+        self.values.acks = acks;
+        self
+    }
+
+    /// `enable.idempotence`, set explicitly: with `true`, a conflicting
+    /// setting is an error rather than turning idempotence off.
+    pub fn enable_idempotence(mut self, enable: bool) -> Self {
+        self.enable_idempotence = Some(enable);
+        self
+    }
+
+    /// `max.block.ms`.
+    pub fn max_block(mut self, max_block: Duration) -> Self {
+        self.values.max_block = max_block;
+        self
+    }
+
+    /// `linger.ms`.
+    pub fn linger(mut self, linger: Duration) -> Self {
+        self.values.linger = linger;
+        self
+    }
+
+    /// `batch.size` in bytes.
+    pub fn batch_size(mut self, bytes: usize) -> Self {
+        self.values.batch_size = bytes;
+        self
+    }
+
+    /// `buffer.memory` in bytes.
+    pub fn buffer_memory(mut self, bytes: usize) -> Self {
+        self.values.buffer_memory = bytes;
+        self
+    }
+
+    /// `compression.type`.
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.values.compression = compression;
+        self
+    }
+
+    /// `max.in.flight.requests.per.connection`.
+    pub fn max_in_flight(mut self, requests: usize) -> Self {
+        self.values.max_in_flight = requests;
+        self
+    }
+
+    /// `max.request.size` in bytes.
+    pub fn max_request_size(mut self, bytes: usize) -> Self {
+        self.values.max_request_size = bytes;
+        self
+    }
+
+    /// `request.timeout.ms`.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.values.request_timeout = timeout;
+        self
+    }
+
+    /// `delivery.timeout.ms`, set explicitly: when smaller than
+    /// `linger.ms + request.timeout.ms` it is an error rather than raised.
+    pub fn delivery_timeout(mut self, timeout: Duration) -> Self {
+        self.values.delivery_timeout = timeout;
+        self.delivery_timeout_set = true;
+        self
+    }
+
+    /// `retries`.
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.values.retries = retries;
+        self
+    }
+
+    /// `retry.backoff.ms`.
+    pub fn retry_backoff(mut self, backoff: Duration) -> Self {
+        self.values.retry_backoff = backoff;
+        self
+    }
+
+    /// `retry.backoff.max.ms`.
+    pub fn retry_backoff_max(mut self, backoff: Duration) -> Self {
+        self.values.retry_backoff_max = backoff;
+        self
+    }
+
+    /// `reconnect.backoff.ms`.
+    pub fn reconnect_backoff(mut self, backoff: Duration) -> Self {
+        self.values.reconnect_backoff = backoff;
+        self
+    }
+
+    /// `reconnect.backoff.max.ms`.
+    pub fn reconnect_backoff_max(mut self, backoff: Duration) -> Self {
+        self.values.reconnect_backoff_max = backoff;
+        self
+    }
+
+    /// `metadata.max.age.ms`.
+    pub fn metadata_max_age(mut self, age: Duration) -> Self {
+        self.values.metadata_max_age = age;
+        self
+    }
+
+    /// `send.buffer.bytes`; `None` leaves the OS default (`-1`).
+    pub fn send_buffer_bytes(mut self, bytes: Option<usize>) -> Self {
+        self.values.send_buffer_bytes = bytes;
+        self
+    }
+
+    /// `receive.buffer.bytes`; `None` leaves the OS default (`-1`).
+    pub fn receive_buffer_bytes(mut self, bytes: Option<usize>) -> Self {
+        self.values.receive_buffer_bytes = bytes;
+        self
+    }
+
+    /// `partitioner.class`.
+    pub fn partitioner(mut self, partitioner: PartitionerChoice) -> Self {
+        self.values.partitioner = partitioner;
+        self
+    }
+
+    /// `transactional.id` (must not be empty); enables transactions.
+    pub fn transactional_id(mut self, id: impl Into<String>) -> Self {
+        self.values.transactional_id = Some(id.into());
+        self
+    }
+
+    /// `transaction.timeout.ms`.
+    pub fn transaction_timeout(mut self, timeout: Duration) -> Self {
+        self.values.transaction_timeout = timeout;
+        self
+    }
+
+    /// `security.protocol` (only [`SecurityProtocol::Plaintext`] passes
+    /// validation for now).
+    pub fn security_protocol(mut self, protocol: SecurityProtocol) -> Self {
+        self.values.security_protocol = protocol;
+        self
+    }
+
+    /// A free-form setting for custom partitioners and serializers, stored
+    /// in [`ProducerConfig::custom`] under `name` as given (by convention
+    /// `custom.<something>`, the form [`set`](Self::set) accepts).
+    pub fn custom(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.values.custom.insert(name.into(), value.into());
+        self
+    }
+
+    /// Sets a property by its Java name from a string value. A bad name or
+    /// value is kept and returned by [`build`](Self::build) (the first one
+    /// wins), so calls can be chained; use [`try_set`](Self::try_set) to see
+    /// the error at once.
+    pub fn set(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        if self.error.is_none() {
+            if let Err(e) = self.try_set(name.as_ref(), value.as_ref()) {
+                self.error = Some(e);
+            }
+        }
+        self
+    }
+
+    /// Sets a property by its Java name from a string value, returning an
+    /// error that names the property when the name is unknown or the value
+    /// does not parse. The builder is unchanged on error.
+    pub fn try_set(&mut self, name: &str, value: &str) -> Result<&mut Self, ConfigError> {
+        properties::apply(self, name, value)?;
+        Ok(self)
+    }
+
+    /// Validates and returns the configuration, or the first error, naming
+    /// its property. Warnings (idempotence turned off because only its
+    /// default conflicted, `delivery.timeout.ms` raised) go to `log::warn!`.
+    pub fn build(self) -> Result<ProducerConfig, ConfigError> {
+        let mut warnings = Vec::new();
+        let config = self.build_with_warnings(&mut warnings)?;
+        for w in &warnings {
+            log::warn!("{w}");
+        }
+        Ok(config)
+    }
+
+    fn build_with_warnings(
+        self,
+        warnings: &mut Vec<String>,
+    ) -> Result<ProducerConfig, ConfigError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let explicit = validate::Explicit {
+            enable_idempotence: self.enable_idempotence,
+            delivery_timeout: self.delivery_timeout_set,
+        };
+        let mut config = validate::finish(self.values, explicit, warnings)?;
+        if config.client_id.is_empty() {
+            config.client_id = validate::generated_client_id(config.transactional_id.as_deref());
+        }
+        Ok(config)
+    }
+}
+
+/// Splits a comma-separated list, trimming entries and skipping empty ones.
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_owned)
+        .collect()
+}

@@ -1,0 +1,302 @@
+//! Java property names: parsing string values into the builder, and writing
+//! a configuration back out.
+
+use super::{
+    split_list, PartitionerChoice, ProducerConfig, ProducerConfigBuilder, SecurityProtocol,
+};
+use crate::error::ConfigError;
+use crate::record_batch::Compression;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Every property name `apply` accepts (besides `custom.*`).
+pub(super) const NAMES: &[&str] = &[
+    "bootstrap.servers",
+    "client.id",
+    "acks",
+    "enable.idempotence",
+    "max.block.ms",
+    "linger.ms",
+    "batch.size",
+    "buffer.memory",
+    "compression.type",
+    "max.in.flight.requests.per.connection",
+    "max.request.size",
+    "request.timeout.ms",
+    "delivery.timeout.ms",
+    "retries",
+    "retry.backoff.ms",
+    "retry.backoff.max.ms",
+    "reconnect.backoff.ms",
+    "reconnect.backoff.max.ms",
+    "metadata.max.age.ms",
+    "send.buffer.bytes",
+    "receive.buffer.bytes",
+    "partitioner.class",
+    "transactional.id",
+    "transaction.timeout.ms",
+    "security.protocol",
+];
+
+/// Prefix of free-form properties kept in [`ProducerConfig::custom`].
+pub(super) const CUSTOM_PREFIX: &str = "custom.";
+
+/// Parses `value` for property `name` into `b`; on error `b` is unchanged.
+pub(super) fn apply(
+    b: &mut ProducerConfigBuilder,
+    name: &str,
+    value: &str,
+) -> Result<(), ConfigError> {
+    let name = name.trim();
+    let v = value.trim();
+    let c = &mut b.values;
+    match name {
+        "bootstrap.servers" => c.bootstrap_servers = split_list(v),
+        "client.id" => c.client_id = v.to_owned(),
+        "acks" => c.acks = v.parse()?,
+        "enable.idempotence" => b.enable_idempotence = Some(boolean(name, v)?),
+        "max.block.ms" => c.max_block = millis(name, v)?,
+        "linger.ms" => c.linger = millis(name, v)?,
+        "batch.size" => c.batch_size = bytes(name, v)?,
+        "buffer.memory" => c.buffer_memory = bytes(name, v)?,
+        "compression.type" => c.compression = compression(v)?,
+        "max.in.flight.requests.per.connection" => {
+            c.max_in_flight = integer(name, v, "a positive integer")?
+        }
+        "max.request.size" => c.max_request_size = bytes(name, v)?,
+        "request.timeout.ms" => c.request_timeout = millis(name, v)?,
+        "delivery.timeout.ms" => {
+            c.delivery_timeout = millis(name, v)?;
+            b.delivery_timeout_set = true;
+        }
+        "retries" => {
+            c.retries = integer(name, v, "a non-negative integer (at most 2147483647)")?;
+        }
+        "retry.backoff.ms" => c.retry_backoff = millis(name, v)?,
+        "retry.backoff.max.ms" => c.retry_backoff_max = millis(name, v)?,
+        "reconnect.backoff.ms" => c.reconnect_backoff = millis(name, v)?,
+        "reconnect.backoff.max.ms" => c.reconnect_backoff_max = millis(name, v)?,
+        "metadata.max.age.ms" => c.metadata_max_age = millis(name, v)?,
+        "send.buffer.bytes" => c.send_buffer_bytes = socket_buffer(name, v)?,
+        "receive.buffer.bytes" => c.receive_buffer_bytes = socket_buffer(name, v)?,
+        "partitioner.class" => c.partitioner = v.parse::<PartitionerChoice>()?,
+        "transactional.id" => {
+            if v.is_empty() {
+                return Err(ConfigError::new(name, "must not be empty"));
+            }
+            c.transactional_id = Some(v.to_owned());
+        }
+        "transaction.timeout.ms" => c.transaction_timeout = millis(name, v)?,
+        "security.protocol" => c.security_protocol = v.parse::<SecurityProtocol>()?,
+        "key.serializer" | "value.serializer" => {
+            return Err(ConfigError::new(
+                name,
+                "serializers are chosen by type in Rust: give the producer a key and value \
+                 type that implement `Serializer` instead of naming a class",
+            ))
+        }
+        _ if name.starts_with(CUSTOM_PREFIX) && name.len() > CUSTOM_PREFIX.len() => {
+            c.custom.insert(name.to_owned(), v.to_owned());
+        }
+        _ if name.starts_with("ssl.") || name.starts_with("sasl.") => {
+            return Err(ConfigError::new(
+                name,
+                "TLS/SASL are not implemented yet (only security.protocol=PLAINTEXT)",
+            ))
+        }
+        _ => return Err(unknown(name)),
+    }
+    Ok(())
+}
+
+fn unknown(name: &str) -> ConfigError {
+    let mut message = "unknown property".to_owned();
+    if let Some(best) = NAMES
+        .iter()
+        .map(|n| (edit_distance(name, n), *n))
+        .filter(|(d, n)| *d <= 3 && *d < n.len() / 2)
+        .min()
+        .map(|(_, n)| n)
+    {
+        message.push_str(&format!(" (did you mean `{best}`?)"));
+    } else {
+        message.push_str(
+            " (settings for custom partitioners or serializers must start with `custom.`)",
+        );
+    }
+    ConfigError::new(name, message)
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn boolean(name: &str, v: &str) -> Result<bool, ConfigError> {
+    if v.eq_ignore_ascii_case("true") {
+        Ok(true)
+    } else if v.eq_ignore_ascii_case("false") {
+        Ok(false)
+    } else {
+        Err(ConfigError::new(
+            name,
+            format!("expected true or false, got '{v}'"),
+        ))
+    }
+}
+
+/// A non-negative decimal integer (a leading `+` is tolerated, as Java does).
+fn integer<T: std::str::FromStr>(name: &str, v: &str, expected: &str) -> Result<T, ConfigError> {
+    let digits = v.strip_prefix('+').unwrap_or(v);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(n) = digits.parse() {
+            return Ok(n);
+        }
+    }
+    Err(ConfigError::new(
+        name,
+        format!("expected {expected}, got '{v}'"),
+    ))
+}
+
+fn millis(name: &str, v: &str) -> Result<Duration, ConfigError> {
+    integer(name, v, "a non-negative integer of milliseconds").map(Duration::from_millis)
+}
+
+fn bytes(name: &str, v: &str) -> Result<usize, ConfigError> {
+    integer(name, v, "a non-negative integer of bytes")
+}
+
+fn socket_buffer(name: &str, v: &str) -> Result<Option<usize>, ConfigError> {
+    if v == "-1" {
+        return Ok(None);
+    }
+    integer(
+        name,
+        v,
+        "-1 (OS default) or a non-negative integer of bytes",
+    )
+    .map(Some)
+}
+
+fn compression(v: &str) -> Result<Compression, ConfigError> {
+    let c: Compression = v.parse().map_err(|_| {
+        ConfigError::new(
+            "compression.type",
+            format!("expected none, gzip, snappy, lz4 or zstd, got '{v}'"),
+        )
+    })?;
+    match unavailable(c) {
+        Some(e) => Err(e),
+        None => Ok(c),
+    }
+}
+
+/// The error for a codec whose cargo feature is off, if it is.
+pub(super) fn unavailable(c: Compression) -> Option<ConfigError> {
+    if c.is_available() {
+        return None;
+    }
+    let feature = match c {
+        Compression::Zstd => "`zstd` or `zstd-pure`",
+        Compression::Gzip => "`gzip`",
+        Compression::Lz4 => "`lz4`",
+        Compression::None | Compression::Snappy => "(none)",
+    };
+    Some(ConfigError::new(
+        "compression.type",
+        format!(
+            "{c} is not compiled into this build: enable the cargo feature {feature} of kafka-sync"
+        ),
+    ))
+}
+
+fn ms(d: Duration) -> String {
+    d.as_millis().to_string()
+}
+
+fn socket_buffer_value(b: Option<usize>) -> String {
+    b.map_or_else(|| "-1".to_owned(), |n| n.to_string())
+}
+
+pub(super) fn to_properties(c: &ProducerConfig) -> BTreeMap<String, String> {
+    let mut p: BTreeMap<String, String> = [
+        ("bootstrap.servers", c.bootstrap_servers.join(",")),
+        ("client.id", c.client_id.clone()),
+        ("acks", c.acks.name().to_owned()),
+        ("enable.idempotence", c.enable_idempotence.to_string()),
+        ("max.block.ms", ms(c.max_block)),
+        ("linger.ms", ms(c.linger)),
+        ("batch.size", c.batch_size.to_string()),
+        ("buffer.memory", c.buffer_memory.to_string()),
+        ("compression.type", c.compression.name().to_owned()),
+        (
+            "max.in.flight.requests.per.connection",
+            c.max_in_flight.to_string(),
+        ),
+        ("max.request.size", c.max_request_size.to_string()),
+        ("request.timeout.ms", ms(c.request_timeout)),
+        ("delivery.timeout.ms", ms(c.delivery_timeout)),
+        ("retries", c.retries.to_string()),
+        ("retry.backoff.ms", ms(c.retry_backoff)),
+        ("retry.backoff.max.ms", ms(c.retry_backoff_max)),
+        ("reconnect.backoff.ms", ms(c.reconnect_backoff)),
+        ("reconnect.backoff.max.ms", ms(c.reconnect_backoff_max)),
+        ("metadata.max.age.ms", ms(c.metadata_max_age)),
+        (
+            "send.buffer.bytes",
+            socket_buffer_value(c.send_buffer_bytes),
+        ),
+        (
+            "receive.buffer.bytes",
+            socket_buffer_value(c.receive_buffer_bytes),
+        ),
+        ("partitioner.class", c.partitioner.name().to_owned()),
+        ("transaction.timeout.ms", ms(c.transaction_timeout)),
+        ("security.protocol", c.security_protocol.name().to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    if let Some(id) = &c.transactional_id {
+        p.insert("transactional.id".to_owned(), id.clone());
+    }
+    for (k, v) in &c.custom {
+        p.insert(k.clone(), v.clone());
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_basics() {
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("linger.ms", "linger.ms"), 0);
+        assert_eq!(edit_distance("lingr.ms", "linger.ms"), 1);
+        assert_eq!(edit_distance("batch_size", "batch.size"), 1);
+    }
+
+    #[test]
+    fn every_name_is_applied() {
+        // A name in NAMES must never fall through to "unknown property".
+        for name in NAMES {
+            let mut b = ProducerConfigBuilder::default();
+            if let Err(e) = apply(&mut b, name, "x") {
+                assert!(!e.message.contains("unknown"), "{name}: {e}");
+            }
+        }
+    }
+}

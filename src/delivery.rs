@@ -1,0 +1,212 @@
+//! Per-record completion: handles to wait on and callbacks.
+//!
+//! Records are completed a batch at a time. Every batch has one shared
+//! [`BatchResult`]; a [`DeliveryHandle`] is that `Arc` plus the record's index
+//! in the batch and what its metadata needs, so a `send` costs no allocation
+//! of its own for completion. Callbacks are stored in the batch and run on the
+//! sender thread when the batch completes.
+
+use crate::error::Error;
+use crate::record::RecordMetadata;
+use parking_lot::{Condvar, Mutex};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How a batch ended.
+#[derive(Debug, Clone)]
+pub(crate) enum Outcome {
+    /// Written: the offset of its first record and, for LogAppendTime
+    /// topics, the broker's timestamp (-1 otherwise).
+    Written {
+        base_offset: i64,
+        log_append_time: i64,
+    },
+    /// Failed.
+    Failed(Error),
+}
+
+/// The shared completion slot of one batch.
+#[derive(Debug, Default)]
+pub(crate) struct BatchResult {
+    outcome: Mutex<Option<Outcome>>,
+    done: Condvar,
+}
+
+impl BatchResult {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(BatchResult::default())
+    }
+
+    /// Sets the outcome once and wakes every waiter; later calls are ignored.
+    pub(crate) fn complete(&self, outcome: Outcome) -> bool {
+        let mut slot = self.outcome.lock();
+        if slot.is_some() {
+            return false;
+        }
+        *slot = Some(outcome);
+        self.done.notify_all();
+        true
+    }
+
+    pub(crate) fn is_done(&self) -> bool {
+        self.outcome.lock().is_some()
+    }
+
+    /// Waits until completed or `deadline` passes (`None`: forever).
+    pub(crate) fn wait(&self, deadline: Option<Instant>) -> Option<Outcome> {
+        let mut slot = self.outcome.lock();
+        loop {
+            if let Some(o) = slot.as_ref() {
+                return Some(o.clone());
+            }
+            match deadline {
+                None => self.done.wait(&mut slot),
+                Some(d) => {
+                    if self.done.wait_until(&mut slot, d).timed_out() {
+                        return slot.clone();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What a record's metadata needs besides its batch's outcome.
+#[derive(Debug, Clone)]
+pub(crate) struct RecordInfo {
+    pub(crate) topic: Arc<str>,
+    pub(crate) partition: i32,
+    pub(crate) index: u32,
+    pub(crate) timestamp: i64,
+    pub(crate) key_size: usize,
+    pub(crate) value_size: usize,
+}
+
+impl RecordInfo {
+    pub(crate) fn result(&self, outcome: &Outcome) -> Result<RecordMetadata, Error> {
+        match outcome {
+            Outcome::Written {
+                base_offset,
+                log_append_time,
+            } => Ok(RecordMetadata {
+                topic: self.topic.clone(),
+                partition: self.partition,
+                offset: if *base_offset < 0 {
+                    -1
+                } else {
+                    base_offset + i64::from(self.index)
+                },
+                timestamp: if *log_append_time >= 0 {
+                    *log_append_time
+                } else {
+                    self.timestamp
+                },
+                serialized_key_size: self.key_size,
+                serialized_value_size: self.value_size,
+            }),
+            Outcome::Failed(e) => Err(e.clone()),
+        }
+    }
+}
+
+/// A boxed completion callback; runs once on the sender thread.
+pub(crate) type Callback = Box<dyn FnOnce(Result<RecordMetadata, Error>) + Send + 'static>;
+
+/// The handle `send` returns: wait on it for the record's metadata, or drop
+/// it (fire and forget — the record is still delivered).
+///
+/// # Examples
+///
+/// ```no_run
+/// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+/// # let producer: Producer<String, String> = Producer::new(
+/// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build().unwrap()).unwrap();
+/// let handle = producer.send(ProducerRecord::new("events", "hello".to_string()))?;
+/// let metadata = handle.wait()?;
+/// println!("written at {}[{}]@{}", metadata.topic, metadata.partition, metadata.offset);
+/// # Ok::<(), kafka_sync::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct DeliveryHandle {
+    pub(crate) batch: Arc<BatchResult>,
+    pub(crate) info: RecordInfo,
+}
+
+impl DeliveryHandle {
+    /// Blocks until the record is written or has failed.
+    pub fn wait(self) -> Result<RecordMetadata, Error> {
+        let outcome = self.batch.wait(None).expect("waited without deadline");
+        self.info.result(&outcome)
+    }
+
+    /// Blocks at most `timeout`; `None` if the record is not complete by then
+    /// (the handle stays usable).
+    pub fn wait_timeout(&self, timeout: Duration) -> Option<Result<RecordMetadata, Error>> {
+        let deadline = Instant::now().checked_add(timeout);
+        let outcome = self.batch.wait(deadline)?;
+        Some(self.info.result(&outcome))
+    }
+
+    /// Whether the record is complete (waiting would not block).
+    pub fn is_done(&self) -> bool {
+        self.batch.is_done()
+    }
+
+    /// The partition the record was appended to.
+    pub fn partition(&self) -> i32 {
+        self.info.partition
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(index: u32) -> RecordInfo {
+        RecordInfo {
+            topic: "t".into(),
+            partition: 2,
+            index,
+            timestamp: 77,
+            key_size: 1,
+            value_size: 3,
+        }
+    }
+
+    #[test]
+    fn handles_share_one_batch_result() {
+        let batch = BatchResult::new();
+        let a = DeliveryHandle {
+            batch: batch.clone(),
+            info: info(0),
+        };
+        let b = DeliveryHandle {
+            batch: batch.clone(),
+            info: info(4),
+        };
+        assert!(a.wait_timeout(Duration::from_millis(1)).is_none());
+        let t = std::thread::spawn(move || b.wait());
+        assert!(batch.complete(Outcome::Written {
+            base_offset: 10,
+            log_append_time: -1
+        }));
+        assert!(!batch.complete(Outcome::Failed(Error::Closed {
+            may_have_persisted: false
+        })));
+        let m = t.join().unwrap().unwrap();
+        assert_eq!((m.offset, m.timestamp, m.partition), (14, 77, 2));
+        assert_eq!(a.wait().unwrap().offset, 10);
+    }
+
+    #[test]
+    fn acks_zero_and_log_append_time() {
+        let i = info(3);
+        let m = i
+            .result(&Outcome::Written {
+                base_offset: -1,
+                log_append_time: 999,
+            })
+            .unwrap();
+        assert_eq!((m.offset, m.timestamp), (-1, 999));
+    }
+}

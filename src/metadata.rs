@@ -1,0 +1,257 @@
+//! The cluster as the producer knows it: brokers, topics, partitions and
+//! leaders, learned from Metadata responses.
+//!
+//! The sender thread owns the authoritative copy and publishes every update
+//! into a [`ClusterView`] that caller threads read (partition counts for
+//! partitioning) and wait on (a topic seen for the first time).
+
+use crate::error::Error;
+use crate::protocol::messages::metadata::MetadataResponse;
+use crate::protocol::ErrorCode;
+use parking_lot::{Condvar, Mutex, RwLock};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// One partition's leadership.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PartitionMeta {
+    pub(crate) leader: Option<i32>,
+    pub(crate) leader_epoch: i32,
+    pub(crate) replicas: Vec<i32>,
+    pub(crate) isr: Vec<i32>,
+}
+
+/// One topic as last seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct TopicMeta {
+    /// Indexed by partition; empty while the topic is unknown.
+    pub(crate) partitions: Vec<PartitionMeta>,
+    /// Partitions with a leader, ascending.
+    pub(crate) available: Vec<i32>,
+    /// The topic-level error of the last response, if any.
+    pub(crate) error: Option<ErrorCode>,
+}
+
+impl TopicMeta {
+    pub(crate) fn leader(&self, partition: i32) -> Option<i32> {
+        self.partitions.get(partition as usize)?.leader
+    }
+}
+
+/// Brokers by id: (host, port).
+pub(crate) type Brokers = HashMap<i32, (String, u16)>;
+
+/// Converts a Metadata response into brokers and topics.
+pub(crate) fn parse(resp: &MetadataResponse) -> (Brokers, HashMap<String, TopicMeta>) {
+    let brokers = resp
+        .brokers
+        .iter()
+        .filter_map(|b| Some((b.node_id, (b.host.clone(), u16::try_from(b.port).ok()?))))
+        .collect();
+    let mut topics = HashMap::new();
+    for t in &resp.topics {
+        let Some(name) = t.name.clone() else { continue };
+        let error = (t.error_code != 0).then_some(ErrorCode(t.error_code));
+        let mut meta = TopicMeta {
+            error,
+            ..TopicMeta::default()
+        };
+        // Partitions are dense (0..n); anything else is not trusted, so a
+        // hostile index cannot size an allocation.
+        let count = t.partitions.len();
+        let dense = t
+            .partitions
+            .iter()
+            .all(|p| p.partition_index >= 0 && (p.partition_index as usize) < count);
+        if t.error_code == 0 && !dense {
+            log::warn!("ignoring metadata of topic {name}: partition indexes are not 0..{count}");
+            continue;
+        }
+        if t.error_code == 0 {
+            meta.partitions = vec![
+                PartitionMeta {
+                    leader: None,
+                    leader_epoch: -1,
+                    replicas: vec![],
+                    isr: vec![],
+                };
+                count
+            ];
+            for p in &t.partitions {
+                meta.partitions[p.partition_index as usize] = PartitionMeta {
+                    leader: (p.leader_id >= 0).then_some(p.leader_id),
+                    leader_epoch: p.leader_epoch,
+                    replicas: p.replica_nodes.clone(),
+                    isr: p.isr_nodes.clone(),
+                };
+            }
+            meta.available = (0..count as i32)
+                .filter(|i| meta.partitions[*i as usize].leader.is_some())
+                .collect();
+        }
+        topics.insert(name, meta);
+    }
+    (brokers, topics)
+}
+
+/// What caller threads see of the cluster, kept current by the sender.
+#[derive(Default)]
+pub(crate) struct ClusterView {
+    topics: RwLock<HashMap<String, Arc<TopicMeta>>>,
+    /// Topics callers need that the sender should ask for.
+    wanted: Mutex<BTreeSet<String>>,
+    generation: Mutex<u64>,
+    updated: Condvar,
+}
+
+impl ClusterView {
+    /// The topic if its partitions are known.
+    pub(crate) fn topic(&self, topic: &str) -> Option<Arc<TopicMeta>> {
+        self.topics
+            .read()
+            .get(topic)
+            .filter(|t| !t.partitions.is_empty())
+            .cloned()
+    }
+
+    /// The last error the brokers gave for `topic`.
+    pub(crate) fn topic_error(&self, topic: &str) -> Option<ErrorCode> {
+        self.topics.read().get(topic).and_then(|t| t.error)
+    }
+
+    /// Waits until `topic`'s partitions are known or `deadline` passes.
+    /// `wake` is called when the sender must be told about a new topic.
+    pub(crate) fn wait_for_topic(
+        &self,
+        topic: &str,
+        started: Instant,
+        deadline: Option<Instant>,
+        wake: &dyn Fn(),
+    ) -> Result<Arc<TopicMeta>, Error> {
+        if let Some(t) = self.topic(topic) {
+            return Ok(t);
+        }
+        if self.wanted.lock().insert(topic.to_owned()) {
+            wake();
+        }
+        let mut gen = self.generation.lock();
+        loop {
+            if let Some(t) = self.topic(topic) {
+                return Ok(t);
+            }
+            match deadline {
+                None => self.updated.wait(&mut gen),
+                Some(d) => {
+                    if Instant::now() >= d {
+                        return Err(Error::MetadataTimeout {
+                            topic: topic.to_owned(),
+                            waited: Instant::now().saturating_duration_since(started),
+                            last_error: self.topic_error(topic),
+                        });
+                    }
+                    self.updated.wait_until(&mut gen, d);
+                }
+            }
+        }
+    }
+
+    /// Topics callers are waiting for (sender side).
+    pub(crate) fn wanted(&self) -> Vec<String> {
+        self.wanted.lock().iter().cloned().collect()
+    }
+
+    /// Publishes a metadata update (sender side) and wakes waiting callers.
+    /// Topics absent from `topics` keep their previous state.
+    pub(crate) fn publish(&self, topics: &HashMap<String, Arc<TopicMeta>>) {
+        {
+            let mut map = self.topics.write();
+            for (name, meta) in topics {
+                map.insert(name.clone(), meta.clone());
+            }
+        }
+        {
+            let mut wanted = self.wanted.lock();
+            wanted.retain(|t| !topics.get(t).is_some_and(|m| !m.partitions.is_empty()));
+        }
+        let mut gen = self.generation.lock();
+        *gen += 1;
+        self.updated.notify_all();
+    }
+
+    /// Wakes every waiter without news (e.g. on close).
+    pub(crate) fn notify(&self) {
+        let mut gen = self.generation.lock();
+        *gen += 1;
+        self.updated.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::messages::metadata::{
+        MetadataBroker, MetadataPartition, MetadataResponse, MetadataTopic,
+    };
+    use std::time::Duration;
+
+    pub(crate) fn response(topic: &str, leaders: &[i32]) -> MetadataResponse {
+        MetadataResponse {
+            brokers: vec![MetadataBroker {
+                node_id: 1,
+                host: "h".into(),
+                port: 9092,
+                rack: None,
+            }],
+            topics: vec![MetadataTopic {
+                name: Some(topic.into()),
+                partitions: leaders
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| MetadataPartition {
+                        partition_index: i as i32,
+                        leader_id: *l,
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn parse_finds_leaders_and_available_partitions() {
+        let (brokers, topics) = parse(&response("t", &[1, -1, 1]));
+        assert_eq!(brokers[&1], ("h".to_string(), 9092));
+        let t = &topics["t"];
+        assert_eq!(t.partitions.len(), 3);
+        assert_eq!(t.available, [0, 2]);
+        assert_eq!(t.leader(1), None);
+    }
+
+    #[test]
+    fn callers_wait_for_a_topic_until_published_or_deadline() {
+        let view = Arc::new(ClusterView::default());
+        let woke = std::sync::atomic::AtomicUsize::new(0);
+        let wake = || {
+            woke.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        };
+        let t0 = Instant::now();
+        let err = view
+            .wait_for_topic("t", t0, Some(t0 + Duration::from_millis(20)), &wake)
+            .unwrap_err();
+        assert!(matches!(err, Error::MetadataTimeout { .. }), "{err}");
+        assert_eq!(view.wanted(), ["t"]);
+        let v2 = view.clone();
+        let waiter = std::thread::spawn(move || {
+            v2.wait_for_topic("t", Instant::now(), None, &|| {})
+                .map(|t| t.partitions.len())
+        });
+        std::thread::sleep(Duration::from_millis(20));
+        let (_, topics) = parse(&response("t", &[1, 1]));
+        view.publish(&topics.into_iter().map(|(k, v)| (k, Arc::new(v))).collect());
+        assert_eq!(waiter.join().unwrap().unwrap(), 2);
+        assert!(view.wanted().is_empty());
+    }
+}

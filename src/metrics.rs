@@ -1,0 +1,70 @@
+//! Counters the producer keeps, and the snapshot users read.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Live counters, updated by the sender thread (and callers for appends).
+#[derive(Debug, Default)]
+pub(crate) struct Metrics {
+    pub(crate) records_sent: AtomicU64,
+    pub(crate) records_failed: AtomicU64,
+    pub(crate) batches_sent: AtomicU64,
+    pub(crate) batches_retried: AtomicU64,
+    pub(crate) bytes_sent: AtomicU64,
+    pub(crate) requests_sent: AtomicU64,
+    pub(crate) request_latency_us_total: AtomicU64,
+    pub(crate) responses: AtomicU64,
+    pub(crate) in_flight_requests: AtomicU64,
+}
+
+impl Metrics {
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Relaxed);
+    }
+}
+
+/// A point-in-time copy of the producer's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetricsSnapshot {
+    /// Records acknowledged (or sent, with `acks=0`).
+    pub records_sent: u64,
+    /// Records that failed for good.
+    pub records_failed: u64,
+    /// Batches acknowledged.
+    pub batches_sent: u64,
+    /// Batch attempts that were retried.
+    pub batches_retried: u64,
+    /// Record-batch bytes written in Produce requests (retries included).
+    pub bytes_sent: u64,
+    /// Produce requests written.
+    pub requests_sent: u64,
+    /// Mean Produce round trip in microseconds (0 before the first response).
+    pub request_latency_avg_us: u64,
+    /// Produce requests written and not yet answered.
+    pub in_flight_requests: u64,
+    /// Bytes of `buffer.memory` in use.
+    pub buffer_used_bytes: u64,
+    /// The whole `buffer.memory`.
+    pub buffer_total_bytes: u64,
+}
+
+impl Metrics {
+    pub(crate) fn snapshot(&self, buffer_used: usize, buffer_total: usize) -> MetricsSnapshot {
+        let responses = self.responses.load(Relaxed);
+        MetricsSnapshot {
+            records_sent: self.records_sent.load(Relaxed),
+            records_failed: self.records_failed.load(Relaxed),
+            batches_sent: self.batches_sent.load(Relaxed),
+            batches_retried: self.batches_retried.load(Relaxed),
+            bytes_sent: self.bytes_sent.load(Relaxed),
+            requests_sent: self.requests_sent.load(Relaxed),
+            request_latency_avg_us: self
+                .request_latency_us_total
+                .load(Relaxed)
+                .checked_div(responses)
+                .unwrap_or(0),
+            in_flight_requests: self.in_flight_requests.load(Relaxed),
+            buffer_used_bytes: buffer_used as u64,
+            buffer_total_bytes: buffer_total as u64,
+        }
+    }
+}

@@ -1,0 +1,445 @@
+//! [`MioNetwork`]: the real [`Network`], one `mio::Poll` over all broker sockets.
+//!
+//! # Implementation notes
+//!
+//! - Every connection gets a fresh poll token, so a late event for a closed
+//!   connection cannot be mistaken for one of its successor.
+//! - Failures found while handling events are stamped with the caller's
+//!   `now` plus the real time spent inside `poll`, so that backoff after a
+//!   long wait is measured from when the failure was seen.
+//! - Failures of writes started by [`Network::send`] (which has no clock) are
+//!   remembered and reported by the next poll.
+
+use super::backoff::Backoff;
+use super::connection::{connect_finished, start_connect, Connection, SocketOptions};
+use super::{ConnState, NetError, NetEvent, Network, NodeId};
+use crate::config::ProducerConfig;
+use crate::protocol::encode_request;
+use crate::protocol::header::peek_correlation_id;
+use crate::protocol::messages::api_versions::{
+    decode_api_versions_response, fallback_version, ApiVersionsRequest, ApiVersionsResponse,
+};
+use mio::{Events, Interest, Poll, Token, Waker};
+use std::collections::HashMap;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Largest response frame accepted (100 MiB); a bigger size prefix is taken
+/// as a corrupt or hostile peer and closes the connection.
+pub const MAX_RESPONSE_SIZE: usize = 100 * 1024 * 1024;
+
+/// ApiVersions version tried first on every connection.
+const HANDSHAKE_VERSION: i16 = 4;
+/// KIP-511 client software name and version.
+pub(crate) const CLIENT_SOFTWARE_NAME: &str = "kafka-sync";
+pub(crate) const CLIENT_SOFTWARE_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// ApiVersions error code for a version the broker does not support.
+const UNSUPPORTED_VERSION: i16 = 35;
+
+const WAKER_TOKEN: Token = Token(0);
+
+/// Where a node's connection stands. A connection exists exactly in
+/// `Connecting`, `Handshaking` and `Ready`.
+#[derive(Debug, Clone, Copy, Default)]
+enum Phase {
+    #[default]
+    Idle,
+    BackingOff(Instant),
+    Connecting {
+        deadline: Instant,
+    },
+    Handshaking {
+        deadline: Instant,
+        version: i16,
+        correlation_id: i32,
+    },
+    Ready,
+}
+
+#[derive(Debug, Default)]
+struct Node {
+    address: Option<(String, u16)>,
+    phase: Phase,
+    conn: Option<Connection>,
+    /// A write error seen by `send`, reported by the next poll.
+    broken: Option<String>,
+    /// Consecutive failed attempts (reset by a successful handshake).
+    failures: u32,
+    /// Connect attempts, to rotate through the resolved addresses.
+    attempts: usize,
+    versions: Option<ApiVersionsResponse>,
+}
+
+/// The real network: non-blocking sockets multiplexed with `mio`.
+///
+/// Connect and handshake together must finish within the configured
+/// `request.timeout.ms`. Failed attempts back off exponentially from
+/// `reconnect.backoff.ms` to `reconnect.backoff.max.ms` with ±20% jitter.
+#[derive(Debug)]
+pub struct MioNetwork {
+    poll: Poll,
+    events: Events,
+    nodes: HashMap<NodeId, Node>,
+    tokens: HashMap<Token, NodeId>,
+    next_token: usize,
+    backoff: Backoff,
+    options: SocketOptions,
+    client_id: String,
+    setup_timeout: Duration,
+    max_response_size: usize,
+    next_internal_id: i32,
+    /// Events not yet handed out by `poll`.
+    pending: Vec<NetEvent>,
+    /// Scratch buffers reused across polls.
+    frames: Vec<Vec<u8>>,
+    ready: Vec<(Token, bool, bool)>,
+}
+
+impl MioNetwork {
+    /// A network without connections, and the waker that makes a blocked
+    /// [`Network::poll`] return early (from any thread).
+    pub fn new(config: &ProducerConfig) -> io::Result<(MioNetwork, Arc<Waker>)> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER_TOKEN)?);
+        let net = MioNetwork {
+            poll,
+            events: Events::with_capacity(256),
+            nodes: HashMap::new(),
+            tokens: HashMap::new(),
+            next_token: 1,
+            backoff: Backoff::new(config.reconnect_backoff, config.reconnect_backoff_max),
+            options: SocketOptions {
+                send_buffer: config.send_buffer_bytes,
+                receive_buffer: config.receive_buffer_bytes,
+            },
+            client_id: config.client_id.clone(),
+            setup_timeout: config.request_timeout,
+            max_response_size: MAX_RESPONSE_SIZE,
+            next_internal_id: -1,
+            pending: Vec::new(),
+            frames: Vec::new(),
+            ready: Vec::new(),
+        };
+        Ok((net, waker))
+    }
+
+    /// Resolves the node's address, rotating through the results on retries.
+    fn resolve(&mut self, node: NodeId) -> Result<SocketAddr, String> {
+        let n = self.nodes.entry(node).or_default();
+        let (host, port) = n.address.as_ref().ok_or("no address known for node")?;
+        let addrs: Vec<SocketAddr> = (host.as_str(), *port)
+            .to_socket_addrs()
+            .map_err(|e| format!("cannot resolve {host}:{port}: {e}"))?
+            .collect();
+        if addrs.is_empty() {
+            return Err(format!("{host}:{port} resolved to no address"));
+        }
+        n.attempts = n.attempts.wrapping_add(1);
+        Ok(addrs[(n.attempts - 1) % addrs.len()])
+    }
+
+    fn open(&mut self, node: NodeId, now: Instant) -> Result<(), String> {
+        let addr = self.resolve(node)?;
+        let mut stream = start_connect(addr, self.options)
+            .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+        let token = Token(self.next_token);
+        self.next_token += 1;
+        self.poll
+            .registry()
+            .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
+            .map_err(|e| format!("cannot register socket: {e}"))?;
+        log::debug!("node {node}: connecting to {addr}");
+        self.tokens.insert(token, node);
+        let n = self.nodes.entry(node).or_default();
+        n.conn = Some(Connection::new(stream, token));
+        n.phase = Phase::Connecting {
+            deadline: now + self.setup_timeout,
+        };
+        Ok(())
+    }
+
+    /// Closes the node's connection, starts backing off and reports the
+    /// disconnection.
+    fn fail(&mut self, node: NodeId, reason: String, now: Instant) {
+        let n = self.nodes.entry(node).or_default();
+        if let Some(mut conn) = n.conn.take() {
+            let _ = self.poll.registry().deregister(&mut conn.stream);
+            self.tokens.remove(&conn.token);
+        }
+        n.broken = None;
+        let delay = self.backoff.delay(n.failures);
+        n.failures = n.failures.saturating_add(1);
+        n.phase = Phase::BackingOff(now + delay);
+        log::info!("node {node}: disconnected ({reason}); backing off {delay:?}");
+        self.pending.push(NetEvent::Disconnected { node, reason });
+    }
+
+    /// A correlation id for internal requests: negative, never colliding
+    /// with the sender's non-negative ids.
+    fn internal_id(&mut self) -> i32 {
+        let id = self.next_internal_id;
+        self.next_internal_id = if id == i32::MIN { -1 } else { id - 1 };
+        id
+    }
+
+    /// Queues an ApiVersions request at `version` and moves to `Handshaking`.
+    fn send_api_versions(
+        &mut self,
+        node: NodeId,
+        version: i16,
+        deadline: Instant,
+    ) -> io::Result<()> {
+        let correlation_id = self.internal_id();
+        let req = ApiVersionsRequest {
+            client_software_name: CLIENT_SOFTWARE_NAME.into(),
+            client_software_version: CLIENT_SOFTWARE_VERSION.into(),
+        };
+        let frame = encode_request(&req, version, correlation_id, Some(&self.client_id))
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let n = self.nodes.get_mut(&node).expect("node with a connection");
+        n.phase = Phase::Handshaking {
+            deadline,
+            version,
+            correlation_id,
+        };
+        let conn = n.conn.as_mut().expect("handshaking node has a connection");
+        conn.queue(frame);
+        conn.flush()
+    }
+
+    /// Handles one response frame of `node`.
+    fn on_frame(&mut self, node: NodeId, frame: Vec<u8>, now: Instant) {
+        let phase = self.nodes.get(&node).map(|n| n.phase);
+        let Some(Phase::Handshaking {
+            deadline,
+            version,
+            correlation_id,
+        }) = phase
+        else {
+            match peek_correlation_id(&frame) {
+                Ok(correlation_id) => self.pending.push(NetEvent::Response {
+                    node,
+                    correlation_id,
+                    frame,
+                }),
+                Err(_) => self.fail(node, "response frame too short".into(), now),
+            }
+            return;
+        };
+        let resp = match decode_api_versions_response(&frame, version) {
+            Ok((c, _)) if c != correlation_id => {
+                let reason = format!("ApiVersions answered with correlation id {c}");
+                return self.fail(node, reason, now);
+            }
+            Ok((_, resp)) => resp,
+            Err(e) => return self.fail(node, format!("bad ApiVersions response: {e}"), now),
+        };
+        if resp.error_code == UNSUPPORTED_VERSION && version > 0 {
+            let retry = fallback_version(&resp, version);
+            log::debug!("node {node}: ApiVersions v{version} unsupported, retrying v{retry}");
+            if let Err(e) = self.send_api_versions(node, retry, deadline) {
+                self.fail(node, format!("write failed: {e}"), now);
+            }
+        } else if resp.error_code != 0 {
+            let reason = format!(
+                "ApiVersions v{version} failed with error {}",
+                resp.error_code
+            );
+            self.fail(node, reason, now);
+        } else {
+            log::debug!("node {node}: ready (ApiVersions v{version})");
+            let n = self.nodes.get_mut(&node).expect("handshaking node");
+            n.versions = Some(resp);
+            n.phase = Phase::Ready;
+            n.failures = 0;
+            self.pending.push(NetEvent::Ready { node });
+        }
+    }
+
+    /// Handles readiness of the connection behind `token`.
+    fn on_ready(&mut self, token: Token, readable: bool, writable: bool, now: Instant) {
+        let Some(&node) = self.tokens.get(&token) else {
+            return; // a connection closed earlier in this poll
+        };
+        let n = self.nodes.get_mut(&node).expect("registered node");
+        let conn = n.conn.as_mut().expect("registered connection");
+        if let Phase::Connecting { deadline } = n.phase {
+            match connect_finished(&conn.stream) {
+                Ok(false) => return,
+                Ok(true) => {
+                    if let Err(e) = self.send_api_versions(node, HANDSHAKE_VERSION, deadline) {
+                        return self.fail(node, format!("write failed: {e}"), now);
+                    }
+                }
+                Err(e) => return self.fail(node, format!("connect failed: {e}"), now),
+            }
+        }
+        if readable {
+            let mut frames = std::mem::take(&mut self.frames);
+            let conn = self.nodes.get_mut(&node).and_then(|n| n.conn.as_mut());
+            let result = conn
+                .expect("connected")
+                .read_frames(self.max_response_size, &mut frames);
+            for frame in frames.drain(..) {
+                if self.tokens.contains_key(&token) {
+                    self.on_frame(node, frame, now);
+                }
+            }
+            self.frames = frames;
+            if !self.tokens.contains_key(&token) {
+                return;
+            }
+            match result {
+                Ok(true) => {}
+                Ok(false) => return self.fail(node, "connection closed by peer".into(), now),
+                Err(e) => return self.fail(node, format!("read failed: {e}"), now),
+            }
+        }
+        if writable {
+            let conn = self.nodes.get_mut(&node).and_then(|n| n.conn.as_mut());
+            if let Err(e) = conn.expect("connected").flush() {
+                self.fail(node, format!("write failed: {e}"), now);
+            }
+        }
+    }
+
+    /// Reports deferred write errors and connections past their setup deadline.
+    fn expire(&mut self, now: Instant) {
+        let mut failed = Vec::new();
+        for (&node, n) in &self.nodes {
+            if let Some(reason) = &n.broken {
+                failed.push((node, reason.clone()));
+                continue;
+            }
+            match n.phase {
+                Phase::Connecting { deadline } | Phase::Handshaking { deadline, .. }
+                    if deadline <= now =>
+                {
+                    let what = if matches!(n.phase, Phase::Connecting { .. }) {
+                        "connect"
+                    } else {
+                        "ApiVersions handshake"
+                    };
+                    failed.push((node, format!("{what} timed out")));
+                }
+                _ => {}
+            }
+        }
+        for (node, reason) in failed {
+            self.fail(node, reason, now);
+        }
+    }
+
+    /// The earliest connect/handshake deadline, if any.
+    fn next_deadline(&self) -> Option<Instant> {
+        self.nodes
+            .values()
+            .filter_map(|n| match n.phase {
+                Phase::Connecting { deadline } | Phase::Handshaking { deadline, .. } => {
+                    Some(deadline)
+                }
+                _ => None,
+            })
+            .min()
+    }
+}
+
+impl Network for MioNetwork {
+    fn set_address(&mut self, node: NodeId, host: &str, port: u16) {
+        self.nodes.entry(node).or_default().address = Some((host.to_owned(), port));
+    }
+
+    fn state(&self, node: NodeId, now: Instant) -> ConnState {
+        match self.nodes.get(&node).map(|n| n.phase) {
+            None | Some(Phase::Idle) => ConnState::Disconnected,
+            Some(Phase::BackingOff(until)) if now < until => ConnState::BackingOff { until },
+            Some(Phase::BackingOff(_)) => ConnState::Disconnected,
+            Some(Phase::Connecting { .. } | Phase::Handshaking { .. }) => ConnState::Connecting,
+            Some(Phase::Ready) => ConnState::Ready,
+        }
+    }
+
+    fn connect(&mut self, node: NodeId, now: Instant) {
+        if self.state(node, now) != ConnState::Disconnected {
+            return;
+        }
+        if let Err(reason) = self.open(node, now) {
+            self.fail(node, reason, now);
+        }
+    }
+
+    fn api_versions(&self, node: NodeId) -> Option<&ApiVersionsResponse> {
+        self.nodes.get(&node)?.versions.as_ref()
+    }
+
+    fn send(&mut self, node: NodeId, frame: Vec<u8>) -> Result<(), NetError> {
+        let Some(n) = self.nodes.get_mut(&node) else {
+            return Err(NetError::NotReady(frame));
+        };
+        let (Phase::Ready, Some(conn)) = (n.phase, n.conn.as_mut()) else {
+            return Err(NetError::NotReady(frame));
+        };
+        conn.queue(frame);
+        if n.broken.is_none() {
+            if let Err(e) = conn.flush() {
+                n.broken = Some(format!("write failed: {e}"));
+            }
+        }
+        Ok(())
+    }
+
+    fn pending_bytes(&self, node: NodeId) -> usize {
+        let conn = self.nodes.get(&node).and_then(|n| n.conn.as_ref());
+        conn.map_or(0, Connection::pending_bytes)
+    }
+
+    fn disconnect(&mut self, node: NodeId, now: Instant) {
+        if self.nodes.get(&node).is_some_and(|n| n.conn.is_some()) {
+            self.fail(node, "disconnected by client".into(), now);
+        }
+    }
+
+    fn poll(
+        &mut self,
+        timeout: Option<Duration>,
+        now: Instant,
+        events: &mut Vec<NetEvent>,
+    ) -> io::Result<()> {
+        let started = Instant::now();
+        self.expire(now);
+        let timeout = if self.pending.is_empty() {
+            match (timeout, self.next_deadline()) {
+                (t, None) => t,
+                (None, Some(d)) => Some(d.saturating_duration_since(now)),
+                (Some(t), Some(d)) => Some(t.min(d.saturating_duration_since(now))),
+            }
+        } else {
+            Some(Duration::ZERO)
+        };
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => self.events.clear(),
+            Err(e) => return Err(e),
+        }
+        let now = now + started.elapsed();
+        let mut ready = std::mem::take(&mut self.ready);
+        ready.extend(
+            self.events
+                .iter()
+                .filter(|e| e.token() != WAKER_TOKEN)
+                .map(|e| {
+                    let readable = e.is_readable() || e.is_read_closed() || e.is_error();
+                    let writable = e.is_writable() || e.is_write_closed() || e.is_error();
+                    (e.token(), readable, writable)
+                }),
+        );
+        for (token, readable, writable) in ready.drain(..) {
+            self.on_ready(token, readable, writable, now);
+        }
+        self.ready = ready;
+        events.append(&mut self.pending);
+        Ok(())
+    }
+}

@@ -1,0 +1,421 @@
+//! The producer handle: what caller threads use.
+//!
+//! `send` runs on the caller's thread: it waits for the topic's metadata,
+//! serializes, partitions, and appends to the accumulator (blocking at most
+//! `max.block.ms` in all), then returns a [`DeliveryHandle`]. Everything else
+//! happens on the sender thread started by the constructor.
+
+use crate::accumulator::{Accumulator, AppendError};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{PartitionerChoice, ProducerConfig};
+use crate::delivery::{Callback, DeliveryHandle};
+use crate::error::{Error, SendError};
+use crate::metadata::ClusterView;
+use crate::metrics::{Metrics, MetricsSnapshot};
+use crate::net::MioNetwork;
+use crate::partitioner::{
+    DefaultPartitioner, Partitioner, RecordView, RoundRobinPartitioner, TopicPartitions,
+};
+use crate::record::{PartitionInfo, ProducerRecord, RecordMetadata};
+use crate::record_batch::{BatchWriter, BATCH_HEADER_SIZE};
+use crate::sender::{self, CloseRequest, Sender, Shared};
+use crate::serializer::{DefaultSerializer, Serializer};
+use parking_lot::Mutex;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// A Kafka producer. Share it between threads (`&Producer` or
+/// `Arc<Producer>`): every method takes `&self` except `close`.
+///
+/// # Examples
+///
+/// ```no_run
+/// use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+///
+/// let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?;
+/// let producer: Producer<String, String> = Producer::new(config)?;
+/// // Synchronous: wait for the broker's acknowledgement.
+/// let md = producer
+///     .send(ProducerRecord::new("events", "hello".to_string()).key("k".to_string()))?
+///     .wait()?;
+/// println!("{}[{}]@{}", md.topic, md.partition, md.offset);
+/// // Asynchronous: the callback runs on the sender thread.
+/// producer.send_with_callback(ProducerRecord::new("events", "world".to_string()), |r| {
+///     if let Err(e) = r {
+///         eprintln!("failed: {e}");
+///     }
+/// })?;
+/// producer.flush();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Producer<K: ?Sized + 'static = Vec<u8>, V: ?Sized + 'static = Vec<u8>> {
+    shared: Arc<Shared>,
+    wake: Arc<dyn Fn() + Send + Sync>,
+    key_serializer: Box<dyn Serializer<K>>,
+    value_serializer: Box<dyn Serializer<V>>,
+    partitioner: Box<dyn Partitioner>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// Builds a [`Producer`] with custom serializers, partitioner or clock.
+pub struct ProducerBuilder<K: ?Sized + 'static, V: ?Sized + 'static> {
+    config: ProducerConfig,
+    key_serializer: Box<dyn Serializer<K>>,
+    value_serializer: Box<dyn Serializer<V>>,
+    partitioner: Option<Box<dyn Partitioner>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl<K: ?Sized + 'static, V: ?Sized + 'static> ProducerBuilder<K, V> {
+    /// Serializes keys with `s`.
+    pub fn key_serializer(mut self, s: impl Serializer<K>) -> Self {
+        self.key_serializer = Box::new(s);
+        self
+    }
+
+    /// Serializes values with `s`.
+    pub fn value_serializer(mut self, s: impl Serializer<V>) -> Self {
+        self.value_serializer = Box::new(s);
+        self
+    }
+
+    /// Partitions with the partitioner `make` builds from the configuration
+    /// (custom `custom.*` properties included).
+    pub fn partitioner<P: Partitioner>(mut self, make: impl FnOnce(&ProducerConfig) -> P) -> Self {
+        self.partitioner = Some(Box::new(make(&self.config)));
+        self
+    }
+
+    /// Uses `clock` for the sender thread's timing (tests).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Starts the sender thread and returns the producer.
+    pub fn build(self) -> Result<Producer<K, V>, Error> {
+        let config = Arc::new(self.config);
+        let (net, waker) = MioNetwork::new(&config)
+            .map_err(|e| Error::Fatal(format!("cannot create the network poller: {e}")))?;
+        let partitioner = self
+            .partitioner
+            .unwrap_or_else(|| match config.partitioner {
+                PartitionerChoice::RoundRobin => Box::new(RoundRobinPartitioner::new(&config)),
+                _ => Box::new(DefaultPartitioner::new(&config)),
+            });
+        let shared = Arc::new(Shared {
+            acc: Arc::new(Accumulator::new(config.batch_size, config.buffer_memory)),
+            cluster: Arc::new(ClusterView::default()),
+            metrics: Arc::new(Metrics::default()),
+            close: Mutex::new(None),
+            fatal: Mutex::new(None),
+            config: config.clone(),
+        });
+        let clock = self.clock;
+        let sender = Sender::new(shared.clone(), net, clock.now());
+        let thread = std::thread::Builder::new()
+            .name(format!("kafka-sync-sender-{}", config.client_id))
+            .spawn(move || sender::run(sender, clock))
+            .map_err(|e| Error::Fatal(format!("cannot start the sender thread: {e}")))?;
+        let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+            if let Err(e) = waker.wake() {
+                log::error!("cannot wake the sender thread: {e}");
+            }
+        });
+        Ok(Producer {
+            shared,
+            wake,
+            key_serializer: self.key_serializer,
+            value_serializer: self.value_serializer,
+            partitioner,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+}
+
+impl<K: ?Sized + 'static, V: ?Sized + 'static> Producer<K, V>
+where
+    DefaultSerializer: Serializer<K> + Serializer<V>,
+{
+    /// A producer with the built-in serializers and the configured partitioner.
+    pub fn new(config: ProducerConfig) -> Result<Self, Error> {
+        Self::builder(config).build()
+    }
+
+    /// A builder starting from the built-in serializers.
+    pub fn builder(config: ProducerConfig) -> ProducerBuilder<K, V> {
+        Self::builder_with_serializers(config, DefaultSerializer, DefaultSerializer)
+    }
+}
+
+impl<K: ?Sized + 'static, V: ?Sized + 'static> Producer<K, V> {
+    /// A builder with the given serializers (for types the built-in ones do not cover).
+    pub fn builder_with_serializers(
+        config: ProducerConfig,
+        key: impl Serializer<K>,
+        value: impl Serializer<V>,
+    ) -> ProducerBuilder<K, V> {
+        ProducerBuilder {
+            config,
+            key_serializer: Box::new(key),
+            value_serializer: Box::new(value),
+            partitioner: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl<K: 'static, V: 'static> Producer<K, V> {
+    /// Sends a record, blocking at most `max.block.ms` for metadata and
+    /// buffer space. On refusal the record is handed back in the error.
+    pub fn send(&self, record: ProducerRecord<K, V>) -> Result<DeliveryHandle, SendError<K, V>> {
+        let deadline = Instant::now().checked_add(self.shared.config.max_block);
+        self.send_inner(record, deadline, None)
+    }
+
+    /// Like [`send`](Self::send) but never blocks: an unknown topic or a full
+    /// buffer is an immediate error (the sender starts fetching the topic).
+    pub fn try_send(
+        &self,
+        record: ProducerRecord<K, V>,
+    ) -> Result<DeliveryHandle, SendError<K, V>> {
+        self.send_inner(record, Some(Instant::now()), None)
+    }
+
+    /// Like [`send`](Self::send) with its own bound instead of `max.block.ms`.
+    pub fn send_timeout(
+        &self,
+        record: ProducerRecord<K, V>,
+        timeout: Duration,
+    ) -> Result<DeliveryHandle, SendError<K, V>> {
+        self.send_inner(record, Instant::now().checked_add(timeout), None)
+    }
+
+    /// Like [`send`](Self::send), blocking until `deadline` at most.
+    pub fn send_deadline(
+        &self,
+        record: ProducerRecord<K, V>,
+        deadline: Instant,
+    ) -> Result<DeliveryHandle, SendError<K, V>> {
+        self.send_inner(record, Some(deadline), None)
+    }
+
+    /// Sends a record and calls `callback` once with its result, on the
+    /// sender thread: keep it quick (it delays every other completion), and
+    /// do not call `flush` or `close` from it. If the record is refused
+    /// here, the error is returned and the callback is dropped uncalled.
+    pub fn send_with_callback(
+        &self,
+        record: ProducerRecord<K, V>,
+        callback: impl FnOnce(Result<RecordMetadata, Error>) + Send + 'static,
+    ) -> Result<(), SendError<K, V>> {
+        let deadline = Instant::now().checked_add(self.shared.config.max_block);
+        self.send_inner(record, deadline, Some(Box::new(callback)))
+            .map(drop)
+    }
+
+    fn send_inner(
+        &self,
+        record: ProducerRecord<K, V>,
+        deadline: Option<Instant>,
+        callback: Option<Callback>,
+    ) -> Result<DeliveryHandle, SendError<K, V>> {
+        match self.append(&record, deadline, callback) {
+            Ok(handle) => Ok(handle),
+            Err(error) => Err(SendError { error, record }),
+        }
+    }
+
+    fn append(
+        &self,
+        record: &ProducerRecord<K, V>,
+        deadline: Option<Instant>,
+        callback: Option<Callback>,
+    ) -> Result<DeliveryHandle, Error> {
+        let cfg = &self.shared.config;
+        if let Some(e) = self.shared.fatal.lock().clone() {
+            return Err(e);
+        }
+        if self.shared.acc.is_closed() {
+            return Err(Error::Closed {
+                may_have_persisted: false,
+            });
+        }
+        let started = Instant::now();
+        let topic = &record.topic;
+        let meta = self
+            .shared
+            .cluster
+            .wait_for_topic(topic, started, deadline, &*self.wake)?;
+        let key = match &record.key {
+            Some(k) => Some(self.key_serializer.serialize(topic, k)?),
+            None => None,
+        };
+        let value = match &record.value {
+            Some(v) => Some(self.value_serializer.serialize(topic, v)?),
+            None => None,
+        };
+        let count = meta.partitions.len() as i32;
+        let partition = match record.partition {
+            Some(p) if (0..count).contains(&p) => p,
+            Some(p) => {
+                return Err(Error::InvalidPartition {
+                    topic: topic.clone(),
+                    partition: p,
+                    partitions: count,
+                })
+            }
+            None => {
+                let view = RecordView {
+                    topic,
+                    key: key.as_deref(),
+                    value: value.as_deref(),
+                };
+                let parts = TopicPartitions {
+                    count,
+                    available: &meta.available,
+                };
+                let p = self.partitioner.partition(&view, &parts)?;
+                if !(0..count).contains(&p) {
+                    return Err(Error::Partitioner(format!(
+                        "partitioner chose partition {p} of a topic with {count}"
+                    )));
+                }
+                p
+            }
+        };
+        let size = BatchWriter::record_size_upper_bound(
+            key.as_ref().map_or(0, |k| k.len()),
+            value.as_ref().map_or(0, |v| v.len()),
+            &record.headers,
+        ) + BATCH_HEADER_SIZE;
+        for (max, property) in [
+            (cfg.max_request_size, "max.request.size"),
+            (cfg.buffer_memory, "buffer.memory"),
+        ] {
+            if size > max {
+                return Err(Error::RecordTooLarge {
+                    size,
+                    max,
+                    property,
+                });
+            }
+        }
+        let timestamp = record.timestamp.unwrap_or_else(now_ms);
+        let appended = self
+            .shared
+            .acc
+            .append(
+                topic,
+                partition,
+                count,
+                timestamp,
+                key.as_deref(),
+                value.as_deref(),
+                &record.headers,
+                deadline,
+                Instant::now(),
+                callback,
+            )
+            .map_err(|e| match e {
+                AppendError::BufferFull => Error::BufferFull {
+                    waited: started.elapsed(),
+                },
+                AppendError::Closed => Error::Closed {
+                    may_have_persisted: false,
+                },
+            })?;
+        if appended.new_batch || appended.batch_full {
+            (self.wake)();
+        }
+        Ok(DeliveryHandle {
+            batch: appended.result,
+            info: appended.info,
+        })
+    }
+}
+
+impl<K: ?Sized + 'static, V: ?Sized + 'static> Producer<K, V> {
+    /// Sends everything accepted so far now (ignoring `linger.ms`) and blocks
+    /// until each of those records has completed, successfully or not.
+    pub fn flush(&self) {
+        let pending = self.shared.acc.begin_flush();
+        (self.wake)();
+        for batch in pending {
+            batch.wait(None);
+        }
+        self.shared.acc.end_flush();
+    }
+
+    /// The partitions of `topic`, waiting at most `max.block.ms` for metadata.
+    pub fn partitions_for(&self, topic: &str) -> Result<Vec<PartitionInfo>, Error> {
+        let started = Instant::now();
+        let deadline = started.checked_add(self.shared.config.max_block);
+        let meta = self
+            .shared
+            .cluster
+            .wait_for_topic(topic, started, deadline, &*self.wake)?;
+        Ok(meta
+            .partitions
+            .iter()
+            .enumerate()
+            .map(|(i, p)| PartitionInfo {
+                topic: topic.to_owned(),
+                partition: i as i32,
+                leader: p.leader,
+                replicas: p.replicas.clone(),
+                in_sync_replicas: p.isr.clone(),
+            })
+            .collect())
+    }
+
+    /// A snapshot of the producer's counters.
+    pub fn metrics(&self) -> MetricsSnapshot {
+        let acc = &self.shared.acc;
+        self.shared
+            .metrics
+            .snapshot(acc.pool.used(), acc.pool.total())
+    }
+
+    /// Stops accepting records, sends what is buffered, and waits at most
+    /// `timeout` for it to complete; what is still incomplete then fails
+    /// with [`Error::Closed`]. Stops the sender thread.
+    pub fn close(self, timeout: Duration) {
+        self.close_inner(Instant::now().checked_add(timeout));
+    }
+
+    fn close_inner(&self, deadline: Option<Instant>) {
+        let Some(thread) = self.thread.lock().take() else {
+            return;
+        };
+        self.shared.acc.close();
+        *self.shared.close.lock() = Some(CloseRequest { deadline });
+        (self.wake)();
+        if thread.join().is_err() {
+            log::error!("the sender thread panicked");
+        }
+    }
+}
+
+impl<K: ?Sized + 'static, V: ?Sized + 'static> Drop for Producer<K, V> {
+    /// Closes the producer, waiting for every buffered record to complete
+    /// (each is bounded by `delivery.timeout.ms`).
+    fn drop(&mut self) {
+        self.close_inner(None);
+    }
+}
+
+impl<K: ?Sized + 'static, V: ?Sized + 'static> std::fmt::Debug for Producer<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Producer")
+            .field("client_id", &self.shared.config.client_id)
+            .finish_non_exhaustive()
+    }
+}

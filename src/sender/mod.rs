@@ -1,0 +1,445 @@
+//! The sender thread: one loop that owns every broker connection.
+//!
+//! [`Sender::run_once`] is a step function: given the current time it
+//! absorbs network events, expires and retries batches, refreshes metadata,
+//! obtains a producer id, drains ready batches into Produce requests, and
+//! returns when it next needs to run. The thread loop (`run`) alternates it
+//! with a blocking `Network::poll`; tests call it directly with a
+//! `FakeNetwork` and a `ManualClock`.
+//!
+//! # When a batch may fail
+//!
+//! - never sent and older than `delivery.timeout.ms`: `DeliveryTimeout`, not written;
+//! - an attempt failed with a retriable error: retried after a backoff
+//!   (exponential, with jitter) while `retries` and `delivery.timeout.ms` allow;
+//!   a request that timed out or whose connection dropped counts as
+//!   "may have been written";
+//! - a non-retriable error: `Broker` error, with the may-have-been-written flag
+//!   from every attempt so far;
+//! - closing past the close timeout: `Closed`.
+
+mod produce;
+mod requests;
+#[cfg(test)]
+mod tests;
+
+use crate::accumulator::batch::ProducerBatch;
+use crate::accumulator::Accumulator;
+use crate::clock::Clock;
+use crate::config::ProducerConfig;
+use crate::error::Error;
+use crate::metadata::{Brokers, ClusterView, TopicMeta};
+use crate::metrics::Metrics;
+use crate::net::{NetEvent, Network, NodeId};
+use crate::protocol::ErrorCode;
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// State shared by the producer handle and the sender thread.
+pub(crate) struct Shared {
+    pub(crate) config: Arc<ProducerConfig>,
+    pub(crate) acc: Arc<Accumulator>,
+    pub(crate) cluster: Arc<ClusterView>,
+    pub(crate) metrics: Arc<Metrics>,
+    /// Set by `close`: stop once everything is done or at the deadline.
+    pub(crate) close: Mutex<Option<CloseRequest>>,
+    /// A fatal error (e.g. fenced): every later send fails with it.
+    pub(crate) fatal: Mutex<Option<Error>>,
+}
+
+/// A request to stop the sender.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CloseRequest {
+    /// Fail whatever is left at this instant (`None`: wait for everything).
+    pub(crate) deadline: Option<Instant>,
+}
+
+/// A request written and not yet answered.
+pub(crate) enum InFlight {
+    Produce {
+        node: NodeId,
+        sent_at: Instant,
+        version: i16,
+        batches: Vec<ProducerBatch>,
+    },
+    Metadata {
+        node: NodeId,
+        sent_at: Instant,
+        version: i16,
+    },
+    InitProducerId {
+        node: NodeId,
+        sent_at: Instant,
+        version: i16,
+    },
+}
+
+impl InFlight {
+    fn node(&self) -> NodeId {
+        match self {
+            InFlight::Produce { node, .. }
+            | InFlight::Metadata { node, .. }
+            | InFlight::InitProducerId { node, .. } => *node,
+        }
+    }
+
+    fn sent_at(&self) -> Instant {
+        match self {
+            InFlight::Produce { sent_at, .. }
+            | InFlight::Metadata { sent_at, .. }
+            | InFlight::InitProducerId { sent_at, .. } => *sent_at,
+        }
+    }
+}
+
+/// Producer id, epoch and next sequence per partition (idempotence).
+#[derive(Debug, Default)]
+pub(crate) struct Idempotence {
+    pub(crate) producer_id: i64,
+    pub(crate) epoch: i16,
+    pub(crate) requested: bool,
+    pub(crate) next_sequence: HashMap<(Arc<str>, i32), i32>,
+}
+
+/// The earliest of several wake-up times.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Wake(Option<Instant>);
+
+impl Wake {
+    pub(crate) fn at(&mut self, t: Instant) {
+        self.0 = Some(self.0.map_or(t, |c| c.min(t)));
+    }
+}
+
+/// The sender: see the module docs.
+pub(crate) struct Sender<N: Network> {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) net: N,
+    events: Vec<NetEvent>,
+    next_correlation_id: i32,
+    pub(crate) in_flight: HashMap<i32, InFlight>,
+    node_in_flight: HashMap<NodeId, usize>,
+    partition_in_flight: HashMap<(Arc<str>, i32), usize>,
+    brokers: Brokers,
+    topics: HashMap<String, Arc<TopicMeta>>,
+    bootstrap: Vec<NodeId>,
+    metadata_due: Instant,
+    metadata_needed: bool,
+    metadata_last_attempt: Option<Instant>,
+    metadata_in_flight: bool,
+    pub(crate) idempotence: Option<Idempotence>,
+    rng: u64,
+}
+
+impl<N: Network> Sender<N> {
+    /// A sender over `net`; bootstrap servers get node ids -1, -2, ...
+    pub(crate) fn new(shared: Arc<Shared>, mut net: N, now: Instant) -> Self {
+        let mut bootstrap = Vec::new();
+        for (i, server) in shared.config.bootstrap_servers.iter().enumerate() {
+            let node = -1 - i as NodeId;
+            if let Some((host, port)) = server.rsplit_once(':') {
+                if let Ok(port) = port.parse() {
+                    net.set_address(
+                        node,
+                        host.trim_start_matches('[').trim_end_matches(']'),
+                        port,
+                    );
+                    bootstrap.push(node);
+                }
+            }
+        }
+        let idempotence = shared.config.enable_idempotence.then(|| Idempotence {
+            producer_id: -1,
+            epoch: -1,
+            ..Idempotence::default()
+        });
+        let seed = now.elapsed().as_nanos() as u64 ^ (Arc::as_ptr(&shared) as u64) ^ 0x9e37_79b9;
+        Sender {
+            shared,
+            net,
+            events: Vec::new(),
+            next_correlation_id: 0,
+            in_flight: HashMap::new(),
+            node_in_flight: HashMap::new(),
+            partition_in_flight: HashMap::new(),
+            brokers: HashMap::new(),
+            topics: HashMap::new(),
+            bootstrap,
+            metadata_due: now,
+            metadata_needed: true,
+            metadata_last_attempt: None,
+            metadata_in_flight: false,
+            idempotence,
+            rng: seed | 1,
+        }
+    }
+
+    fn config(&self) -> &ProducerConfig {
+        &self.shared.config
+    }
+
+    fn closing(&self) -> bool {
+        self.shared.close.lock().is_some()
+    }
+
+    /// One step; returns when to run again (`None`: only on an event).
+    pub(crate) fn run_once(&mut self, now: Instant) -> Option<Instant> {
+        self.poll_network(Some(Duration::ZERO), now);
+        let mut wake = Wake::default();
+        self.check_request_timeouts(now, &mut wake);
+        self.maybe_request_metadata(now, &mut wake);
+        self.maybe_init_producer_id(now, &mut wake);
+        self.expire_batches(now, &mut wake);
+        if self.can_produce() {
+            while self.drain_and_send(now, &mut wake) > 0 {}
+        }
+        wake.0
+    }
+
+    /// Waits for network events (at most `timeout`) and handles them.
+    pub(crate) fn poll_network(&mut self, timeout: Option<Duration>, now: Instant) {
+        let mut events = std::mem::take(&mut self.events);
+        if let Err(e) = self.net.poll(timeout, now, &mut events) {
+            log::error!("network poll failed: {e}");
+        }
+        for event in events.drain(..) {
+            self.handle_event(event, now);
+        }
+        self.events = events;
+    }
+
+    fn handle_event(&mut self, event: NetEvent, now: Instant) {
+        match event {
+            NetEvent::Ready { node } => log::debug!("connected to node {node}"),
+            NetEvent::Disconnected { node, reason } => {
+                log::info!("node {node} disconnected: {reason}");
+                self.fail_node(node, ErrorCode::NETWORK_EXCEPTION, now);
+            }
+            NetEvent::Response {
+                node,
+                correlation_id,
+                frame,
+            } => match self.in_flight.remove(&correlation_id) {
+                None => log::trace!("ignoring response {correlation_id} from node {node}"),
+                Some(req) => {
+                    self.request_done(&req);
+                    match req {
+                        InFlight::Produce {
+                            node,
+                            sent_at,
+                            version,
+                            batches,
+                        } => {
+                            let m = &self.shared.metrics;
+                            Metrics::add(&m.responses, 1);
+                            Metrics::add(
+                                &m.request_latency_us_total,
+                                now.saturating_duration_since(sent_at).as_micros() as u64,
+                            );
+                            self.handle_produce_response(node, version, &frame, batches, now)
+                        }
+                        InFlight::Metadata { node, version, .. } => {
+                            self.handle_metadata_response(node, version, &frame, now)
+                        }
+                        InFlight::InitProducerId { node, version, .. } => {
+                            self.handle_init_producer_id_response(node, version, &frame, now)
+                        }
+                    }
+                }
+            },
+        }
+    }
+
+    /// Assigns the next correlation id (non-negative, wrapping).
+    fn correlation_id(&mut self) -> i32 {
+        let id = self.next_correlation_id;
+        self.next_correlation_id = self.next_correlation_id.wrapping_add(1) & i32::MAX;
+        id
+    }
+
+    fn request_sent(&mut self, corr: i32, req: InFlight) {
+        *self.node_in_flight.entry(req.node()).or_default() += 1;
+        if let InFlight::Produce { batches, .. } = &req {
+            for b in batches {
+                *self
+                    .partition_in_flight
+                    .entry((b.topic.clone(), b.partition))
+                    .or_default() += 1;
+            }
+            Metrics::add(&self.shared.metrics.in_flight_requests, 1);
+        }
+        self.in_flight.insert(corr, req);
+    }
+
+    fn request_done(&mut self, req: &InFlight) {
+        if let Some(n) = self.node_in_flight.get_mut(&req.node()) {
+            *n = n.saturating_sub(1);
+        }
+        if let InFlight::Produce { batches, .. } = req {
+            for b in batches {
+                if let Some(n) = self
+                    .partition_in_flight
+                    .get_mut(&(b.topic.clone(), b.partition))
+                {
+                    *n = n.saturating_sub(1);
+                }
+            }
+            self.shared
+                .metrics
+                .in_flight_requests
+                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Every request in flight to `node` failed (disconnect or timeout).
+    fn fail_node(&mut self, node: NodeId, code: ErrorCode, now: Instant) {
+        let corrs: Vec<i32> = self
+            .in_flight
+            .iter()
+            .filter(|(_, r)| r.node() == node)
+            .map(|(c, _)| *c)
+            .collect();
+        let mut corrs = corrs;
+        corrs.sort_unstable();
+        for corr in corrs {
+            let req = self.in_flight.remove(&corr).expect("listed");
+            self.request_done(&req);
+            match req {
+                InFlight::Produce { batches, .. } => {
+                    for b in batches {
+                        self.retry_or_fail(b, code, None, true, now);
+                    }
+                }
+                InFlight::Metadata { .. } => {
+                    self.metadata_in_flight = false;
+                    self.metadata_needed = true;
+                }
+                InFlight::InitProducerId { .. } => {
+                    if let Some(i) = self.idempotence.as_mut() {
+                        i.requested = false;
+                    }
+                }
+            }
+        }
+        self.metadata_needed = true;
+    }
+
+    fn check_request_timeouts(&mut self, now: Instant, wake: &mut Wake) {
+        let timeout = self.config().request_timeout;
+        let mut expired = Vec::new();
+        for req in self.in_flight.values() {
+            let due = req.sent_at() + timeout;
+            if due <= now {
+                expired.push(req.node());
+            } else {
+                wake.at(due);
+            }
+        }
+        expired.sort_unstable();
+        expired.dedup();
+        for node in expired {
+            log::warn!(
+                "request to node {node} timed out after {} ms; disconnecting",
+                timeout.as_millis()
+            );
+            self.net.disconnect(node, now);
+            self.fail_node(node, ErrorCode::REQUEST_TIMED_OUT, now);
+        }
+    }
+
+    /// Exponential backoff with ±20% jitter for the `attempt`-th retry.
+    fn backoff(&mut self, attempt: u32) -> Duration {
+        let base = self.config().retry_backoff;
+        let max = self.config().retry_backoff_max.max(base);
+        let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+        let d = exp.min(max);
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        let jitter = (self.rng % 401) as f64 / 1000.0 + 0.8;
+        d.mul_f64(jitter).min(max)
+    }
+
+    /// Whether everything accepted has completed.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.shared.acc.incomplete_count() == 0
+    }
+
+    /// Fails every queued and in-flight batch with `error` (closing).
+    pub(crate) fn fail_all(&mut self, now: Instant) {
+        let reqs: Vec<InFlight> = self.in_flight.drain().map(|(_, r)| r).collect();
+        for req in reqs {
+            self.request_done(&req);
+            if let InFlight::Produce { batches, .. } = req {
+                for b in batches {
+                    self.complete_failed(
+                        b,
+                        Error::Closed {
+                            may_have_persisted: true,
+                        },
+                    );
+                }
+            }
+        }
+        for tq in self.shared.acc.topics() {
+            for q in &tq.partitions {
+                let drained: Vec<ProducerBatch> = q.lock().batches.drain(..).collect();
+                for b in drained {
+                    let maybe = b.maybe_written;
+                    self.complete_failed(
+                        b,
+                        Error::Closed {
+                            may_have_persisted: maybe,
+                        },
+                    );
+                }
+            }
+        }
+        let _ = now;
+    }
+
+    pub(crate) fn complete_failed(&mut self, batch: ProducerBatch, error: Error) {
+        log::debug!(
+            "batch of {} records for {}[{}] failed: {error}",
+            batch.record_count,
+            batch.topic,
+            batch.partition
+        );
+        Metrics::add(
+            &self.shared.metrics.records_failed,
+            u64::from(batch.record_count),
+        );
+        self.shared.acc.release(&batch);
+        batch.fail(error);
+    }
+}
+
+/// The sender thread's loop. Runs until `close` is requested and everything
+/// is done (or the close deadline passes).
+pub(crate) fn run<N: Network>(mut sender: Sender<N>, clock: Arc<dyn Clock>) {
+    loop {
+        let now = clock.now();
+        let next = sender.run_once(now);
+        let close = *sender.shared.close.lock();
+        if let Some(close) = close {
+            if sender.is_idle() {
+                break;
+            }
+            if close.deadline.is_some_and(|d| now >= d) {
+                sender.fail_all(now);
+                break;
+            }
+        }
+        let mut until = next;
+        if let Some(d) = close.and_then(|c| c.deadline) {
+            until = Some(until.map_or(d, |u| u.min(d)));
+        }
+        let now = clock.now();
+        let timeout = until.map(|t| t.saturating_duration_since(now));
+        sender.poll_network(timeout, now);
+    }
+    sender.shared.cluster.notify();
+    log::debug!("sender thread stopped");
+}

@@ -1,0 +1,419 @@
+//! Draining ready batches into Produce requests, and handling the answers.
+
+use super::{InFlight, Sender, Wake};
+use crate::accumulator::batch::ProducerBatch;
+use crate::config::Acks;
+use crate::delivery::Outcome;
+use crate::error::Error;
+use crate::metrics::Metrics;
+use crate::net::{ConnState, Network, NodeId};
+use crate::protocol::messages::produce::{
+    PartitionProduceRef, ProduceRequest, ProduceRequestRef, ProduceResponse, TopicProduceRef,
+};
+use crate::protocol::{decode_response, ErrorCode};
+use crate::record_batch::{BatchOptions, Compression};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Highest Produce version we send: v13 replaces topic names by ids.
+const MAX_PRODUCE_VERSION: i16 = 12;
+
+/// Next sequence after `seq` and `count` records (int32, wrapping to 0).
+fn next_sequence(seq: i32, count: u32) -> i32 {
+    ((i64::from(seq) + i64::from(count)) % (i64::from(i32::MAX) + 1)) as i32
+}
+
+impl<N: Network> Sender<N> {
+    /// Fails queued batches older than `delivery.timeout.ms` (and everything
+    /// after a fatal error); notes when the next one expires.
+    pub(super) fn expire_batches(&mut self, now: Instant, wake: &mut Wake) {
+        let timeout = self.shared.config.delivery_timeout;
+        let fatal = self.shared.fatal.lock().clone();
+        let mut expired = Vec::new();
+        for tq in self.shared.acc.topics() {
+            for q in &tq.partitions {
+                let mut q = q.lock();
+                if fatal.is_some() {
+                    expired.extend(q.batches.drain(..));
+                    continue;
+                }
+                while q
+                    .batches
+                    .front()
+                    .is_some_and(|b| b.created + timeout <= now)
+                {
+                    expired.push(q.batches.pop_front().expect("front exists"));
+                }
+                if let Some(b) = q.batches.front() {
+                    wake.at(b.created + timeout);
+                }
+            }
+        }
+        for b in expired {
+            let error = fatal.clone().unwrap_or_else(|| Error::DeliveryTimeout {
+                after: now.saturating_duration_since(b.created),
+                may_have_persisted: b.maybe_written,
+                last_error: b.last_error,
+            });
+            self.complete_failed(b, error);
+        }
+    }
+
+    /// One pass over all partitions: at most one request per ready leader,
+    /// at most one batch per partition in it. Returns requests sent.
+    pub(super) fn drain_and_send(&mut self, now: Instant, wake: &mut Wake) -> usize {
+        let cfg = self.shared.config.clone();
+        let flushing = self.shared.acc.flushing() || self.closing();
+        let idempotent = self.idempotence.is_some();
+        let mut per_node: HashMap<NodeId, (usize, Vec<ProducerBatch>)> = HashMap::new();
+        for tq in self.shared.acc.topics() {
+            let meta = self.topics.get(&*tq.name).cloned();
+            for (p, queue) in tq.partitions.iter().enumerate() {
+                let p = p as i32;
+                let leader = meta.as_ref().and_then(|m| m.leader(p));
+                let Some(leader) = leader else {
+                    if !queue.lock().batches.is_empty() {
+                        self.metadata_needed = true;
+                    }
+                    continue;
+                };
+                match self.net.state(leader, now) {
+                    ConnState::Ready => {}
+                    ConnState::Disconnected => {
+                        if !queue.lock().batches.is_empty() {
+                            self.net.connect(leader, now);
+                        }
+                        continue;
+                    }
+                    ConnState::BackingOff { until } => {
+                        if !queue.lock().batches.is_empty() {
+                            wake.at(until);
+                        }
+                        continue;
+                    }
+                    ConnState::Connecting => continue,
+                }
+                if self.node_in_flight.get(&leader).copied().unwrap_or(0) >= cfg.max_in_flight {
+                    continue;
+                }
+                let (size, batches) = per_node.entry(leader).or_default();
+                let mut q = queue.lock();
+                let Some(head) = q.batches.front() else {
+                    continue;
+                };
+                if head.is_sealed() {
+                    if let Some(at) = head.retry_at.filter(|at| *at > now) {
+                        wake.at(at);
+                        continue;
+                    }
+                    // A retry goes alone, first, so the broker sees sequences in order.
+                    let key = (tq.name.clone(), p);
+                    if idempotent && self.partition_in_flight.get(&key).copied().unwrap_or(0) > 0 {
+                        continue;
+                    }
+                } else {
+                    let full = q.batches.len() > 1 || head.size() >= cfg.batch_size;
+                    let linger_end = head.created + cfg.linger;
+                    if !(full || flushing || now >= linger_end) {
+                        wake.at(linger_end);
+                        continue;
+                    }
+                }
+                if !batches.is_empty() && *size + head.size() > cfg.max_request_size {
+                    wake.at(now);
+                    continue;
+                }
+                let batch = q.batches.pop_front().expect("head exists");
+                drop(q);
+                *size += batch.size();
+                batches.push(batch);
+            }
+        }
+        let mut sent = 0;
+        let mut nodes: Vec<_> = per_node
+            .into_iter()
+            .filter(|(_, (_, b))| !b.is_empty())
+            .collect();
+        nodes.sort_by_key(|(n, _)| *n);
+        for (node, (_, batches)) in nodes {
+            if self.send_produce(node, batches, now) {
+                sent += 1;
+            }
+        }
+        sent
+    }
+
+    /// Seals `batches` (sequence numbers, compression) and writes one
+    /// Produce request to `node`.
+    fn send_produce(&mut self, node: NodeId, batches: Vec<ProducerBatch>, now: Instant) -> bool {
+        let cfg = self.shared.config.clone();
+        let version = self
+            .net
+            .api_versions(node)
+            .and_then(|v| v.pick_version::<ProduceRequest>())
+            .map(|v| v.min(MAX_PRODUCE_VERSION));
+        let mut ready = Vec::with_capacity(batches.len());
+        for mut b in batches {
+            let Some(version) = version else {
+                self.complete_failed(b, broker_error(ErrorCode::UNSUPPORTED_VERSION, false));
+                continue;
+            };
+            if cfg.compression == Compression::Zstd && version < 7 {
+                let e = broker_error(ErrorCode::UNSUPPORTED_COMPRESSION_TYPE, false);
+                self.complete_failed(b, e);
+                continue;
+            }
+            if !b.is_sealed() || b.base_sequence < 0 {
+                let mut options = BatchOptions::default().with_compression(cfg.compression);
+                if let Some(idem) = self.idempotence.as_mut() {
+                    let seq = idem
+                        .next_sequence
+                        .entry((b.topic.clone(), b.partition))
+                        .or_insert(0);
+                    options.producer_id = idem.producer_id;
+                    options.producer_epoch = idem.epoch;
+                    options.base_sequence = *seq;
+                    *seq = next_sequence(*seq, b.record_count);
+                }
+                if let Err(e) = b.seal(&options) {
+                    self.complete_failed(b, Error::Fatal(format!("compression failed: {e}")));
+                    continue;
+                }
+            }
+            b.attempts += 1;
+            ready.push(b);
+        }
+        let Some(version) = version else { return false };
+        if ready.is_empty() {
+            return false;
+        }
+        let corr = self.correlation_id();
+        let mut frame =
+            Vec::with_capacity(ready.iter().map(|b| b.size() + 64).sum::<usize>() + 128);
+        {
+            let mut topics: Vec<TopicProduceRef<'_>> = Vec::new();
+            for b in &ready {
+                let part = PartitionProduceRef {
+                    index: b.partition,
+                    records: Some(b.wire()),
+                };
+                match topics.iter_mut().find(|t| t.name == &*b.topic) {
+                    Some(t) => t.partitions.push(part),
+                    None => topics.push(TopicProduceRef {
+                        name: &b.topic,
+                        topic_id: [0; 16],
+                        partitions: vec![part],
+                    }),
+                }
+            }
+            let req = ProduceRequestRef {
+                transactional_id: None,
+                acks: cfg.acks.wire_value(),
+                timeout_ms: cfg.request_timeout.as_millis().min(i32::MAX as u128) as i32,
+                topics: &topics,
+            };
+            if let Err(e) = req.encode_frame_into(&mut frame, version, corr, Some(&cfg.client_id)) {
+                log::error!("cannot encode Produce v{version}: {e}");
+                for b in ready {
+                    self.complete_failed(b, Error::Fatal(format!("cannot encode Produce: {e}")));
+                }
+                return false;
+            }
+        }
+        let bytes: usize = ready.iter().map(|b| b.size()).sum();
+        if let Err(e) = self.net.send(node, frame) {
+            log::debug!("node {node} not ready for Produce: {e}");
+            for b in ready {
+                self.retry_or_fail(b, ErrorCode::NETWORK_EXCEPTION, None, false, now);
+            }
+            return false;
+        }
+        let m = &self.shared.metrics;
+        Metrics::add(&m.requests_sent, 1);
+        Metrics::add(&m.bytes_sent, bytes as u64);
+        if cfg.acks == Acks::None {
+            for b in ready {
+                self.complete_written(b, -1, -1);
+            }
+            return true;
+        }
+        self.request_sent(
+            corr,
+            InFlight::Produce {
+                node,
+                sent_at: now,
+                version,
+                batches: ready,
+            },
+        );
+        true
+    }
+
+    pub(super) fn handle_produce_response(
+        &mut self,
+        node: NodeId,
+        version: i16,
+        frame: &[u8],
+        batches: Vec<ProducerBatch>,
+        now: Instant,
+    ) {
+        let resp: ProduceResponse = match decode_response::<ProduceRequest>(frame, version) {
+            Ok((_, r)) => r,
+            Err(e) => {
+                log::warn!("bad Produce response from node {node}: {e}; disconnecting");
+                self.net.disconnect(node, now);
+                for b in batches {
+                    self.retry_or_fail(b, ErrorCode::NETWORK_EXCEPTION, None, true, now);
+                }
+                self.fail_node(node, ErrorCode::NETWORK_EXCEPTION, now);
+                return;
+            }
+        };
+        let mut answers: HashMap<(&str, i32), _> = HashMap::new();
+        for (t, p) in resp.partitions() {
+            answers.insert((t.name.as_str(), p.index), p);
+        }
+        for b in batches {
+            let topic = b.topic.clone();
+            let Some(p) = answers.get(&(&*topic, b.partition)).copied() else {
+                log::warn!(
+                    "no answer for {}[{}] from node {node}",
+                    b.topic,
+                    b.partition
+                );
+                self.retry_or_fail(b, ErrorCode::UNKNOWN_SERVER_ERROR, None, true, now);
+                continue;
+            };
+            let code = ErrorCode(p.error_code);
+            if code == ErrorCode::NONE {
+                self.complete_written(b, p.base_offset, p.log_append_time_ms);
+            } else if code == ErrorCode::DUPLICATE_SEQUENCE_NUMBER && self.idempotence.is_some() {
+                // An earlier attempt was written; its offset is not known.
+                self.complete_written(b, p.base_offset, p.log_append_time_ms);
+            } else {
+                if p.current_leader.leader_id >= 0 {
+                    self.metadata_needed = true;
+                }
+                let message = p.error_message.clone().or_else(|| {
+                    p.record_errors
+                        .first()
+                        .and_then(|e| e.batch_index_error_message.clone())
+                });
+                self.retry_or_fail(b, code, message, false, now);
+            }
+        }
+    }
+
+    fn complete_written(&mut self, batch: ProducerBatch, base_offset: i64, log_append_time: i64) {
+        let m = &self.shared.metrics;
+        Metrics::add(&m.records_sent, u64::from(batch.record_count));
+        Metrics::add(&m.batches_sent, 1);
+        self.shared.acc.release(&batch);
+        batch.complete(Outcome::Written {
+            base_offset,
+            log_append_time,
+        });
+    }
+
+    /// A failed attempt: back into the queue after a backoff if the error is
+    /// retriable and `retries`/`delivery.timeout.ms` allow, else fail.
+    /// `unanswered`: the attempt was sent and got no answer (may be written).
+    pub(super) fn retry_or_fail(
+        &mut self,
+        mut batch: ProducerBatch,
+        code: ErrorCode,
+        message: Option<String>,
+        unanswered: bool,
+        now: Instant,
+    ) {
+        let cfg = self.shared.config.clone();
+        batch.last_error = Some(code);
+        batch.maybe_written |= unanswered || code.may_have_persisted();
+        if code.needs_metadata_refresh() {
+            self.metadata_needed = true;
+        }
+        let retriable = code.is_retriable()
+            || (code == ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER
+                && self.earlier_batch_pending(&batch));
+        let deadline = batch.created + cfg.delivery_timeout;
+        let attempts = batch.attempts;
+        if retriable && attempts <= cfg.retries && now < deadline && !self.closing_forced(now) {
+            let backoff = self.backoff(attempts);
+            batch.retry_at = Some(now + backoff);
+            log::debug!(
+                "retrying {}[{}] (attempt {attempts}) in {} ms after {code}",
+                batch.topic,
+                batch.partition,
+                backoff.as_millis()
+            );
+            Metrics::add(&self.shared.metrics.batches_retried, 1);
+            match self.shared.acc.queue(&batch.topic, batch.partition) {
+                Some(q) => q.lock().reenqueue(batch),
+                None => self.complete_failed(batch, broker_error(code, true)),
+            }
+            return;
+        }
+        let error = if now >= deadline {
+            Error::DeliveryTimeout {
+                after: now.saturating_duration_since(batch.created),
+                may_have_persisted: batch.maybe_written,
+                last_error: Some(code),
+            }
+        } else {
+            Error::Broker {
+                code,
+                message,
+                may_have_persisted: batch.maybe_written,
+            }
+        };
+        self.complete_failed(batch, error);
+    }
+
+    /// Whether a batch of the same partition with a lower sequence is still
+    /// queued for a retry (then an out-of-order answer is expected).
+    fn earlier_batch_pending(&self, batch: &ProducerBatch) -> bool {
+        if batch.base_sequence < 0 {
+            return false;
+        }
+        self.shared
+            .acc
+            .queue(&batch.topic, batch.partition)
+            .is_some_and(|q| {
+                q.lock().batches.iter().any(|b| {
+                    b.is_sealed() && b.base_sequence >= 0 && b.base_sequence < batch.base_sequence
+                })
+            })
+    }
+
+    fn closing_forced(&self, now: Instant) -> bool {
+        self.shared
+            .close
+            .lock()
+            .is_some_and(|c| c.deadline.is_some_and(|d| now >= d))
+    }
+}
+
+fn broker_error(code: ErrorCode, may_have_persisted: bool) -> Error {
+    Error::Broker {
+        code,
+        message: None,
+        may_have_persisted,
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_send(_: Arc<()>) {}
+
+#[cfg(test)]
+mod unit {
+    use super::next_sequence;
+
+    #[test]
+    fn sequences_wrap_to_zero() {
+        assert_eq!(next_sequence(0, 5), 5);
+        assert_eq!(next_sequence(i32::MAX - 1, 1), i32::MAX);
+        assert_eq!(next_sequence(i32::MAX, 1), 0);
+        assert_eq!(next_sequence(i32::MAX - 2, 5), 2);
+    }
+}

@@ -1,0 +1,248 @@
+//! Metadata and InitProducerId: the requests the sender makes for itself.
+
+use super::{InFlight, Sender, Wake};
+use crate::error::Error;
+use crate::metadata;
+use crate::net::{ConnState, Network, NodeId};
+use crate::protocol::messages::init_producer_id::InitProducerIdRequest;
+use crate::protocol::messages::metadata::{MetadataRequest, MetadataResponse};
+use crate::protocol::{decode_response, encode_request, ErrorCode, Message, Request};
+use std::sync::Arc;
+use std::time::Instant;
+
+impl<N: Network> Sender<N> {
+    /// A node to ask (metadata, producer id): a ready one with the fewest
+    /// requests in flight; else starts connecting to a known broker or a
+    /// bootstrap server and returns `None`.
+    pub(super) fn least_loaded_node(&mut self, now: Instant, wake: &mut Wake) -> Option<NodeId> {
+        let mut nodes: Vec<NodeId> = self.brokers.keys().copied().collect();
+        nodes.sort_unstable();
+        nodes.extend(self.bootstrap.iter().copied());
+        let ready = nodes
+            .iter()
+            .filter(|n| self.net.state(**n, now) == ConnState::Ready)
+            .min_by_key(|n| self.node_in_flight.get(n).copied().unwrap_or(0))
+            .copied();
+        if ready.is_some() {
+            return ready;
+        }
+        if nodes
+            .iter()
+            .any(|n| self.net.state(*n, now) == ConnState::Connecting)
+        {
+            return None;
+        }
+        // Rotate through candidates so one dead bootstrap server is not retried forever.
+        let start = (self.rng as usize) % nodes.len().max(1);
+        for i in 0..nodes.len() {
+            let n = nodes[(start + i) % nodes.len()];
+            match self.net.state(n, now) {
+                ConnState::Disconnected => {
+                    self.net.connect(n, now);
+                    return None;
+                }
+                ConnState::BackingOff { until } => wake.at(until),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn send_request<R: Request>(&mut self, node: NodeId, req: &R, version: i16) -> Option<i32> {
+        let corr = self.correlation_id();
+        let frame = match encode_request(req, version, corr, Some(&self.shared.config.client_id)) {
+            Ok(f) => f,
+            Err(e) => {
+                log::error!("cannot encode api {} v{version}: {e}", R::API_KEY);
+                return None;
+            }
+        };
+        self.net.send(node, frame).ok()?;
+        Some(corr)
+    }
+
+    pub(super) fn maybe_request_metadata(&mut self, now: Instant, wake: &mut Wake) {
+        if self.metadata_in_flight {
+            return;
+        }
+        let wanted = self.shared.cluster.wanted();
+        let due = self.metadata_needed || !wanted.is_empty() || now >= self.metadata_due;
+        if !due {
+            wake.at(self.metadata_due);
+            return;
+        }
+        if let Some(last) = self.metadata_last_attempt {
+            let allowed = last + self.shared.config.retry_backoff;
+            if now < allowed {
+                wake.at(allowed);
+                return;
+            }
+        }
+        let Some(node) = self.least_loaded_node(now, wake) else {
+            return;
+        };
+        let Some(version) = self
+            .net
+            .api_versions(node)
+            .and_then(|v| v.pick_version::<MetadataRequest>())
+        else {
+            log::error!("node {node} supports no Metadata version we know");
+            return;
+        };
+        let mut topics: Vec<String> = self.topics.keys().cloned().collect();
+        for t in wanted {
+            if !topics.contains(&t) {
+                topics.push(t);
+            }
+        }
+        topics.sort();
+        let req = MetadataRequest::for_topics(topics);
+        if let Some(corr) = self.send_request(node, &req, version) {
+            self.metadata_in_flight = true;
+            self.metadata_last_attempt = Some(now);
+            self.request_sent(
+                corr,
+                InFlight::Metadata {
+                    node,
+                    sent_at: now,
+                    version,
+                },
+            );
+        }
+    }
+
+    pub(super) fn handle_metadata_response(
+        &mut self,
+        node: NodeId,
+        version: i16,
+        frame: &[u8],
+        now: Instant,
+    ) {
+        self.metadata_in_flight = false;
+        let resp: MetadataResponse = match decode_response::<MetadataRequest>(frame, version) {
+            Ok((_, r)) => r,
+            Err(e) => {
+                log::warn!("bad Metadata response from node {node}: {e}");
+                self.metadata_needed = true;
+                return;
+            }
+        };
+        let (brokers, topics) = metadata::parse(&resp);
+        for (id, (host, port)) in &brokers {
+            if self.brokers.get(id) != Some(&(host.clone(), *port)) {
+                self.net.set_address(*id, host, *port);
+            }
+        }
+        if !brokers.is_empty() {
+            self.brokers = brokers;
+        }
+        let mut published = std::collections::HashMap::new();
+        let mut incomplete = false;
+        for (name, meta) in topics {
+            if meta.error.is_some() || meta.available.len() < meta.partitions.len() {
+                incomplete = true;
+            }
+            let meta = Arc::new(meta);
+            if !meta.partitions.is_empty() {
+                self.topics.insert(name.clone(), meta.clone());
+            }
+            published.insert(name, meta);
+        }
+        self.shared.cluster.publish(&published);
+        // Leaderless partitions or erroring topics: look again after a backoff.
+        self.metadata_needed = incomplete;
+        self.metadata_due = now + self.shared.config.metadata_max_age;
+    }
+
+    pub(super) fn maybe_init_producer_id(&mut self, now: Instant, wake: &mut Wake) {
+        let needs = self
+            .idempotence
+            .as_ref()
+            .is_some_and(|i| i.producer_id < 0 && !i.requested);
+        if !needs || self.shared.fatal.lock().is_some() {
+            return;
+        }
+        let Some(node) = self.least_loaded_node(now, wake) else {
+            return;
+        };
+        let Some(version) = self
+            .net
+            .api_versions(node)
+            .and_then(|v| v.pick_version::<InitProducerIdRequest>())
+        else {
+            self.set_fatal(Error::Fatal(format!(
+                "node {node} does not support InitProducerId, which idempotence needs \
+                 (set enable.idempotence=false)"
+            )));
+            return;
+        };
+        let req = InitProducerIdRequest {
+            transactional_id: None,
+            transaction_timeout_ms: self.shared.config.transaction_timeout.as_millis() as i32,
+            producer_id: -1,
+            producer_epoch: -1,
+        };
+        if let Some(corr) = self.send_request(node, &req, version) {
+            if let Some(i) = self.idempotence.as_mut() {
+                i.requested = true;
+            }
+            self.request_sent(
+                corr,
+                InFlight::InitProducerId {
+                    node,
+                    sent_at: now,
+                    version,
+                },
+            );
+        }
+    }
+
+    pub(super) fn handle_init_producer_id_response(
+        &mut self,
+        node: NodeId,
+        version: i16,
+        frame: &[u8],
+        now: Instant,
+    ) {
+        let _ = now;
+        let Some(idem) = self.idempotence.as_mut() else {
+            return;
+        };
+        idem.requested = false;
+        match decode_response::<InitProducerIdRequest>(frame, version) {
+            Err(e) => log::warn!("bad InitProducerId response from node {node}: {e}"),
+            Ok((_, r)) if r.error_code == 0 => {
+                log::info!(
+                    "producer id {} epoch {} (InitProducerId v{version})",
+                    r.producer_id,
+                    r.producer_epoch
+                );
+                idem.producer_id = r.producer_id;
+                idem.epoch = r.producer_epoch;
+                idem.next_sequence.clear();
+            }
+            Ok((_, r)) => {
+                let code = ErrorCode(r.error_code);
+                if code.is_retriable() || code.needs_coordinator_lookup() {
+                    log::info!("InitProducerId failed with {code}; retrying");
+                } else {
+                    self.set_fatal(Error::Fatal(format!("InitProducerId failed: {code}")));
+                }
+            }
+        }
+    }
+
+    pub(super) fn set_fatal(&mut self, error: Error) {
+        log::error!("{error}");
+        *self.shared.fatal.lock() = Some(error);
+    }
+
+    /// Produce requests may go out: no producer id is being waited for.
+    pub(super) fn can_produce(&self) -> bool {
+        self.idempotence.as_ref().is_none_or(|i| i.producer_id >= 0)
+    }
+}
+
+/// The Metadata request API key, for logs and tests.
+#[allow(dead_code)]
+pub(crate) const METADATA_KEY: i16 = MetadataRequest::API_KEY;

@@ -1,0 +1,1 @@
+//! Stepped sender tests.
