@@ -172,7 +172,7 @@ impl ClusterView {
         }
         {
             let mut wanted = self.wanted.lock();
-            wanted.retain(|t| !topics.get(t).is_some_and(|m| !m.partitions.is_empty()));
+            wanted.retain(|t| topics.get(t).is_none_or(|m| m.partitions.is_empty()));
         }
         let mut gen = self.generation.lock();
         *gen += 1;

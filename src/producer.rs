@@ -172,6 +172,9 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+// `SendError` carries the refused record back to the caller by design (as
+// crossbeam-channel's `SendError<T>` does), so it is as large as the record.
+#[allow(clippy::result_large_err)]
 impl<K: 'static, V: 'static> Producer<K, V> {
     /// Sends a record, blocking at most `max.block.ms` for metadata and
     /// buffer space. On refusal the record is handed back in the error.

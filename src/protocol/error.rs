@@ -283,7 +283,7 @@ impl ErrorCode {
     /// written its records (see the module documentation). Unknown codes
     /// answer `true`.
     pub fn may_have_persisted(self) -> bool {
-        self.row().map_or(true, |r| r.may_have_persisted)
+        self.row().is_none_or(|r| r.may_have_persisted)
     }
 
     /// Whether the client's cluster metadata (partition leaders) is likely
