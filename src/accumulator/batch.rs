@@ -39,6 +39,9 @@ pub(crate) struct ProducerBatch {
     pub(crate) producer_id: i64,
     pub(crate) producer_epoch: i16,
     pub(crate) base_sequence: i32,
+    /// Completed (expired) while a request carrying it was in flight; its
+    /// answer is then ignored.
+    pub(crate) expired: bool,
 }
 
 impl ProducerBatch {
@@ -66,6 +69,7 @@ impl ProducerBatch {
             producer_id: -1,
             producer_epoch: -1,
             base_sequence: -1,
+            expired: false,
         }
     }
 
@@ -142,6 +146,21 @@ impl ProducerBatch {
     /// Completes every record of the batch: sets the shared result (waking
     /// handles) and runs the callbacks, on the calling (sender) thread.
     pub(crate) fn complete(mut self, outcome: Outcome) {
+        self.result.complete(outcome.clone());
+        for pending in self.callbacks.drain(..) {
+            let result = pending.info.result(&outcome);
+            let cb = pending.callback;
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || cb(result))).is_err() {
+                log::error!("a delivery callback panicked; the panic was contained");
+            }
+        }
+    }
+
+    /// Completes every record with `error` while the batch stays in an
+    /// in-flight request (delivery timeout); a later answer is ignored.
+    pub(crate) fn expire_in_place(&mut self, error: Error) {
+        self.expired = true;
+        let outcome = Outcome::Failed(error);
         self.result.complete(outcome.clone());
         for pending in self.callbacks.drain(..) {
             let result = pending.info.result(&outcome);

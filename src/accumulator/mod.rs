@@ -240,10 +240,15 @@ impl Accumulator {
 
     /// Called by the sender when a batch completed: frees its memory.
     pub(crate) fn release(&self, batch: &ProducerBatch) {
+        self.release_parts(&batch.result, batch.reserved);
+    }
+
+    /// Like `release`, for a batch known by its result and reservation.
+    pub(crate) fn release_parts(&self, result: &Arc<BatchResult>, reserved: usize) {
         self.incomplete
             .lock()
-            .remove(&(Arc::as_ptr(&batch.result) as usize));
-        self.pool.release(batch.reserved);
+            .remove(&(Arc::as_ptr(result) as usize));
+        self.pool.release(reserved);
     }
 
     /// Starts a flush: until `end_flush`, every batch counts as ready.

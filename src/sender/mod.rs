@@ -401,6 +401,9 @@ impl<N: Network> Sender<N> {
     }
 
     pub(crate) fn complete_failed(&mut self, batch: ProducerBatch, error: Error) {
+        if batch.expired {
+            return;
+        }
         log::debug!(
             "batch of {} records for {}[{}] failed: {error}",
             batch.record_count,

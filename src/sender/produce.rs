@@ -50,6 +50,30 @@ impl<N: Network> Sender<N> {
                 }
             }
         }
+        // Batches in flight past their deadline fail now; their answers are
+        // ignored when they come.
+        let mut late = Vec::new();
+        for req in self.in_flight.values_mut() {
+            if let super::InFlight::Produce { batches, .. } = req {
+                for b in batches.iter_mut().filter(|b| !b.expired) {
+                    let deadline = b.created + timeout;
+                    if deadline <= now {
+                        b.expire_in_place(Error::DeliveryTimeout {
+                            after: now.saturating_duration_since(b.created),
+                            may_have_persisted: true,
+                            last_error: b.last_error,
+                        });
+                        late.push((b.reserved, b.record_count, b.result.clone()));
+                    } else {
+                        wake.at(deadline);
+                    }
+                }
+            }
+        }
+        for (reserved, records, result) in late {
+            self.shared.acc.release_parts(&result, reserved);
+            Metrics::add(&self.shared.metrics.records_failed, u64::from(records));
+        }
         for b in expired {
             let error = fatal.clone().unwrap_or_else(|| Error::DeliveryTimeout {
                 after: now.saturating_duration_since(b.created),
@@ -71,25 +95,45 @@ impl<N: Network> Sender<N> {
             let meta = self.topics.get(&*tq.name).cloned();
             for (p, queue) in tq.partitions.iter().enumerate() {
                 let p = p as i32;
-                let leader = meta.as_ref().and_then(|m| m.leader(p));
-                let Some(leader) = leader else {
-                    if !queue.lock().batches.is_empty() {
-                        self.metadata_needed = true;
+                // Is the head batch ready? (Noting when it will be, if not.)
+                {
+                    let q = queue.lock();
+                    let Some(head) = q.batches.front() else {
+                        continue;
+                    };
+                    if head.is_sealed() {
+                        if let Some(at) = head.retry_at.filter(|at| *at > now) {
+                            wake.at(at);
+                            continue;
+                        }
+                        // A retry goes alone, first, so the broker sees sequences in order.
+                        let key = (tq.name.clone(), p);
+                        if idempotent
+                            && self.partition_in_flight.get(&key).copied().unwrap_or(0) > 0
+                        {
+                            continue;
+                        }
+                    } else {
+                        let full = q.batches.len() > 1 || head.size() >= cfg.batch_size;
+                        let linger_end = head.created + cfg.linger;
+                        if !(full || flushing || now >= linger_end) {
+                            wake.at(linger_end);
+                            continue;
+                        }
                     }
+                }
+                let Some(leader) = meta.as_ref().and_then(|m| m.leader(p)) else {
+                    self.metadata_needed = true;
                     continue;
                 };
                 match self.net.state(leader, now) {
                     ConnState::Ready => {}
                     ConnState::Disconnected => {
-                        if !queue.lock().batches.is_empty() {
-                            self.net.connect(leader, now);
-                        }
+                        self.net.connect(leader, now);
                         continue;
                     }
                     ConnState::BackingOff { until } => {
-                        if !queue.lock().batches.is_empty() {
-                            wake.at(until);
-                        }
+                        wake.at(until);
                         continue;
                     }
                     ConnState::Connecting => continue,
@@ -102,24 +146,6 @@ impl<N: Network> Sender<N> {
                 let Some(head) = q.batches.front() else {
                     continue;
                 };
-                if head.is_sealed() {
-                    if let Some(at) = head.retry_at.filter(|at| *at > now) {
-                        wake.at(at);
-                        continue;
-                    }
-                    // A retry goes alone, first, so the broker sees sequences in order.
-                    let key = (tq.name.clone(), p);
-                    if idempotent && self.partition_in_flight.get(&key).copied().unwrap_or(0) > 0 {
-                        continue;
-                    }
-                } else {
-                    let full = q.batches.len() > 1 || head.size() >= cfg.batch_size;
-                    let linger_end = head.created + cfg.linger;
-                    if !(full || flushing || now >= linger_end) {
-                        wake.at(linger_end);
-                        continue;
-                    }
-                }
                 if !batches.is_empty() && *size + head.size() > cfg.max_request_size {
                     wake.at(now);
                     continue;
@@ -306,6 +332,9 @@ impl<N: Network> Sender<N> {
     }
 
     fn complete_written(&mut self, batch: ProducerBatch, base_offset: i64, log_append_time: i64) {
+        if batch.expired {
+            return;
+        }
         let m = &self.shared.metrics;
         Metrics::add(&m.records_sent, u64::from(batch.record_count));
         Metrics::add(&m.batches_sent, 1);
@@ -327,6 +356,9 @@ impl<N: Network> Sender<N> {
         unanswered: bool,
         now: Instant,
     ) {
+        if batch.expired {
+            return;
+        }
         let cfg = self.shared.config.clone();
         batch.last_error = Some(code);
         batch.maybe_written |= unanswered || code.may_have_persisted();

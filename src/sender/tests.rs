@@ -1,1 +1,606 @@
-//! Stepped sender tests.
+//! Stepped sender tests: a `FakeNetwork`, a `ManualClock`, and `run_once`
+//! called by hand, so linger, retries, backoff and timeouts are checked
+//! deterministically without sleeping.
+
+use super::{Sender, Shared};
+use crate::accumulator::Accumulator;
+use crate::clock::{Clock, ManualClock};
+use crate::config::{Acks, ProducerConfig, ProducerConfigBuilder};
+use crate::delivery::DeliveryHandle;
+use crate::error::Error;
+use crate::metadata::ClusterView;
+use crate::metrics::Metrics;
+use crate::net::{FakeNetwork, NodeId};
+use crate::protocol::messages::init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
+use crate::protocol::messages::metadata::{
+    MetadataBroker, MetadataPartition, MetadataRequest, MetadataResponse, MetadataTopic,
+};
+use crate::protocol::messages::produce::{
+    PartitionProduceResponse, ProduceRequest, ProduceResponse, TopicProduceResponse,
+};
+use crate::protocol::{decode_request, ErrorCode, Message, Reader, Request};
+use crate::record_batch::read_batches;
+use parking_lot::Mutex;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const TOPIC: &str = "t";
+
+struct Harness {
+    sender: Sender<FakeNetwork>,
+    clock: ManualClock,
+    shared: Arc<Shared>,
+    /// Partition leaders that Metadata requests are answered with.
+    leaders: Vec<i32>,
+}
+
+/// A request the sender wrote, decoded enough to answer it.
+struct Sent {
+    api_key: i16,
+    version: i16,
+    correlation_id: i32,
+    frame: Vec<u8>,
+}
+
+impl Sent {
+    fn decode<R: Request>(&self) -> R {
+        decode_request::<R>(&self.frame[4..]).expect("decodes").1
+    }
+}
+
+fn versions() -> crate::protocol::messages::api_versions::ApiVersionsResponse {
+    FakeNetwork::broker_versions(&[(0, 3, 11), (3, 1, 12), (18, 0, 4), (22, 0, 5)])
+}
+
+fn harness(cfg: ProducerConfigBuilder) -> Harness {
+    let config = cfg
+        .bootstrap_servers("boot:9092")
+        .build()
+        .expect("valid config");
+    let config = Arc::new(config);
+    let shared = Arc::new(Shared {
+        acc: Arc::new(Accumulator::new(config.batch_size, config.buffer_memory)),
+        cluster: Arc::new(ClusterView::default()),
+        metrics: Arc::new(Metrics::default()),
+        close: Mutex::new(None),
+        fatal: Mutex::new(None),
+        config,
+    });
+    let clock = ManualClock::new();
+    let mut net = FakeNetwork::new();
+    net.set_auto_ready(Some(versions()));
+    let sender = Sender::new(shared.clone(), net, clock.now());
+    Harness {
+        sender,
+        clock,
+        shared,
+        leaders: vec![1, 2],
+    }
+}
+
+fn metadata(leaders: &[i32]) -> MetadataResponse {
+    MetadataResponse {
+        brokers: [1, 2]
+            .iter()
+            .map(|id| MetadataBroker {
+                node_id: *id,
+                host: format!("b{id}"),
+                port: 9092,
+                rack: None,
+            })
+            .collect(),
+        topics: vec![MetadataTopic {
+            name: Some(TOPIC.into()),
+            partitions: leaders
+                .iter()
+                .enumerate()
+                .map(|(i, l)| MetadataPartition {
+                    partition_index: i as i32,
+                    leader_id: *l,
+                    replica_nodes: vec![1, 2],
+                    isr_nodes: vec![1, 2],
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+fn produce_ok(sent: &Sent, base_offset: i64) -> ProduceResponse {
+    produce_answer(sent, ErrorCode::NONE, base_offset)
+}
+
+fn produce_answer(sent: &Sent, code: ErrorCode, base_offset: i64) -> ProduceResponse {
+    let req: ProduceRequest = sent.decode();
+    ProduceResponse {
+        responses: req
+            .topic_data
+            .iter()
+            .map(|t| TopicProduceResponse {
+                name: t.name.clone(),
+                partition_responses: t
+                    .partition_data
+                    .iter()
+                    .map(|p| PartitionProduceResponse {
+                        index: p.index,
+                        error_code: code.0,
+                        base_offset,
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+impl Harness {
+    fn step(&mut self) -> Option<Instant> {
+        self.sender.run_once(self.clock.now())
+    }
+
+    fn advance(&mut self, d: Duration) -> Option<Instant> {
+        self.clock.advance(d);
+        self.step()
+    }
+
+    /// Takes what was sent to `node`; Metadata requests are answered with
+    /// `self.leaders` and left out.
+    fn take(&mut self, node: NodeId) -> Vec<Sent> {
+        let sent = self.take_all(node);
+        let mut out = Vec::new();
+        for s in sent {
+            if s.api_key == MetadataRequest::API_KEY {
+                let md = metadata(&self.leaders.clone());
+                self.answer::<MetadataRequest>(node, &s, &md);
+            } else {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    fn take_all(&mut self, node: NodeId) -> Vec<Sent> {
+        self.sender
+            .net
+            .sent(node)
+            .into_iter()
+            .map(|frame| {
+                let mut r = Reader::new(&frame[4..]);
+                let api_key = r.i16().unwrap();
+                let version = r.i16().unwrap();
+                let correlation_id = r.i32().unwrap();
+                Sent {
+                    api_key,
+                    version,
+                    correlation_id,
+                    frame,
+                }
+            })
+            .collect()
+    }
+
+    fn answer<R: Request>(&mut self, node: NodeId, sent: &Sent, body: &R::Response) {
+        assert_eq!(sent.api_key, R::API_KEY);
+        self.sender
+            .net
+            .respond_with::<R>(node, sent.version, sent.correlation_id, body);
+    }
+
+    /// Connects to the bootstrap server and answers the first Metadata
+    /// request (and InitProducerId, if idempotent).
+    fn bootstrap(&mut self, leaders: &[i32]) {
+        self.leaders = leaders.to_vec();
+        self.step(); // connect -1 (auto ready on next poll)
+        self.step(); // ready: Metadata (and InitProducerId) sent
+        let sent = self.take_all(-1);
+        let md = sent
+            .iter()
+            .find(|s| s.api_key == MetadataRequest::API_KEY)
+            .expect("a metadata request");
+        self.answer::<MetadataRequest>(-1, md, &metadata(leaders));
+        if self.shared.config.enable_idempotence {
+            let init = sent
+                .iter()
+                .find(|s| s.api_key == InitProducerIdRequest::API_KEY)
+                .expect("an InitProducerId request");
+            let resp = InitProducerIdResponse {
+                producer_id: 4242,
+                producer_epoch: 3,
+                ..Default::default()
+            };
+            self.answer::<InitProducerIdRequest>(-1, init, &resp);
+        }
+        self.step();
+        assert!(self.shared.cluster.topic(TOPIC).is_some());
+    }
+
+    fn append(&self, partition: i32, value: &[u8]) -> DeliveryHandle {
+        let a = self
+            .shared
+            .acc
+            .append(
+                TOPIC,
+                partition,
+                2,
+                1_000,
+                None,
+                Some(value),
+                &[],
+                None,
+                self.clock.now(),
+                None,
+            )
+            .ok()
+            .expect("appended");
+        DeliveryHandle {
+            batch: a.result,
+            info: a.info,
+        }
+    }
+
+    fn produces(&mut self, node: NodeId) -> Vec<Sent> {
+        let all = self.take(node);
+        assert!(
+            all.iter().all(|s| s.api_key == ProduceRequest::API_KEY),
+            "only Produce requests expected"
+        );
+        all
+    }
+}
+
+fn no_idempotence() -> ProducerConfigBuilder {
+    ProducerConfig::builder().enable_idempotence(false)
+}
+
+fn done(h: &DeliveryHandle) -> Option<Result<crate::RecordMetadata, Error>> {
+    h.wait_timeout(Duration::ZERO)
+}
+
+#[test]
+fn a_batch_waits_for_linger_then_goes() {
+    let mut h = harness(no_idempotence().linger(Duration::from_millis(20)));
+    h.bootstrap(&[1, 2]);
+    let created = h.clock.now();
+    let handle = h.append(0, b"v");
+    let wake = h.step();
+    assert_eq!(wake, Some(created + Duration::from_millis(20)));
+    h.advance(Duration::from_millis(10));
+    h.advance(Duration::from_millis(9));
+    assert!(h.produces(1).is_empty(), "sent before linger.ms");
+    assert_eq!(
+        h.sender.net.connect_count(1),
+        0,
+        "no connection before a batch is ready"
+    );
+    h.advance(Duration::from_millis(1)); // ready: connects to broker 1
+    h.step(); // connected: sends
+    let sent = h.produces(1);
+    assert_eq!(sent.len(), 1);
+    let req: ProduceRequest = sent[0].decode();
+    assert_eq!(req.acks, -1);
+    let batch = read_batches(
+        req.topic_data[0].partition_data[0]
+            .records
+            .as_ref()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(batch[0].records[0].value.as_deref(), Some(&b"v"[..]));
+    assert_eq!(batch[0].header.producer_id, -1);
+    h.answer::<ProduceRequest>(1, &sent[0], &produce_ok(&sent[0], 77));
+    h.step();
+    let md = done(&handle).expect("complete").unwrap();
+    assert_eq!((md.partition, md.offset), (0, 77));
+    assert_eq!(h.shared.acc.pool.used(), 0, "memory released");
+}
+
+#[test]
+fn a_full_batch_goes_before_linger() {
+    let mut h = harness(
+        no_idempotence()
+            .linger(Duration::from_secs(10))
+            .batch_size(1024)
+            .buffer_memory(64 * 1024),
+    );
+    h.bootstrap(&[1, 1]);
+    let handles: Vec<_> = (0..20).map(|_| h.append(1, &[9; 100])).collect();
+    h.step();
+    h.step();
+    let sent = h.produces(1);
+    // 20 records of ~100 bytes fill two 1 KiB batches; each goes in its own
+    // request (one batch per partition per request); the third lingers.
+    assert_eq!(sent.len(), 2, "the two full batches");
+    let mut records = 0;
+    for s in &sent {
+        let req: ProduceRequest = s.decode();
+        let batches = read_batches(
+            req.topic_data[0].partition_data[0]
+                .records
+                .as_ref()
+                .unwrap(),
+        )
+        .unwrap();
+        records += batches[0].records.len();
+        h.answer::<ProduceRequest>(1, s, &produce_ok(s, 0));
+    }
+    assert!(records < 20);
+    h.step();
+    assert!(done(&handles[0]).is_some());
+    assert!(done(&handles[19]).is_none(), "the last batch still lingers");
+}
+
+#[test]
+fn retriable_errors_back_off_then_retry_and_refresh_metadata() {
+    let mut h = harness(no_idempotence().linger(Duration::ZERO));
+    h.bootstrap(&[1, 2]);
+    let handle = h.append(0, b"x");
+    h.step();
+    h.step();
+    let sent = h.produces(1);
+    assert_eq!(sent.len(), 1);
+    let t_fail = h.clock.now();
+    h.answer::<ProduceRequest>(
+        1,
+        &sent[0],
+        &produce_answer(&sent[0], ErrorCode::NOT_LEADER_OR_FOLLOWER, -1),
+    );
+    let wake = h.step().expect("a wake-up");
+    assert!(done(&handle).is_none(), "retriable: not failed");
+    // First backoff is retry.backoff.ms (100) ± 20%; a metadata refresh is asked first.
+    assert!(wake > t_fail);
+    assert!(h.sender.metadata_needed || h.sender.metadata_in_flight);
+    h.advance(Duration::from_millis(70));
+    assert!(h.produces(1).is_empty(), "retried before the backoff");
+    h.advance(Duration::from_millis(60));
+    let sent = h.produces(1);
+    assert_eq!(sent.len(), 1, "retried after the backoff");
+    h.answer::<ProduceRequest>(1, &sent[0], &produce_ok(&sent[0], 5));
+    h.step();
+    assert_eq!(done(&handle).unwrap().unwrap().offset, 5);
+    assert_eq!(
+        h.shared
+            .metrics
+            .batches_retried
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+}
+
+#[test]
+fn a_non_retriable_error_fails_at_once_and_says_not_written() {
+    let mut h = harness(no_idempotence().linger(Duration::ZERO));
+    h.bootstrap(&[1, 2]);
+    let handle = h.append(1, b"x");
+    h.step();
+    h.step();
+    let sent = h.produces(2);
+    h.answer::<ProduceRequest>(
+        2,
+        &sent[0],
+        &produce_answer(&sent[0], ErrorCode::TOPIC_AUTHORIZATION_FAILED, -1),
+    );
+    h.step();
+    let err = done(&handle).unwrap().unwrap_err();
+    assert!(
+        matches!(err, Error::Broker { code, may_have_persisted: false, .. } if code == ErrorCode::TOPIC_AUTHORIZATION_FAILED),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_request_timeout_disconnects_retries_and_marks_maybe_written() {
+    let mut h = harness(
+        no_idempotence()
+            .linger(Duration::ZERO)
+            .request_timeout(Duration::from_millis(1000))
+            .delivery_timeout(Duration::from_millis(1500)),
+    );
+    h.bootstrap(&[1, 2]);
+    let handle = h.append(0, b"x");
+    h.step();
+    h.step();
+    assert_eq!(h.produces(1).len(), 1);
+    let wake = h.advance(Duration::from_millis(999));
+    assert!(wake.is_some());
+    assert_eq!(h.sender.net.disconnect_count(1), 0);
+    h.advance(Duration::from_millis(1));
+    assert_eq!(
+        h.sender.net.disconnect_count(1),
+        1,
+        "timed-out connection closed"
+    );
+    assert!(done(&handle).is_none(), "retried, not failed");
+    // The retry is sent, and also gets no answer: at the delivery timeout the
+    // record fails and says it may have been written.
+    for _ in 0..20 {
+        h.advance(Duration::from_millis(50));
+    }
+    let err = done(&handle).expect("expired").unwrap_err();
+    assert!(err.may_have_persisted(), "{err}");
+    assert!(matches!(err, Error::DeliveryTimeout { .. }), "{err}");
+}
+
+#[test]
+fn a_batch_without_leader_expires_at_delivery_timeout_not_written() {
+    let mut h = harness(
+        no_idempotence()
+            .linger(Duration::ZERO)
+            .request_timeout(Duration::from_millis(500))
+            .delivery_timeout(Duration::from_millis(800)),
+    );
+    h.bootstrap(&[-1, -1]);
+    let handle = h.append(0, b"x");
+    let t0 = h.clock.now();
+    let mut expired_at = None;
+    for _ in 0..100 {
+        h.advance(Duration::from_millis(10));
+        // Keep answering metadata refreshes: still no leader.
+        for node in [-1, 1, 2] {
+            h.take(node);
+        }
+        if expired_at.is_none() && done(&handle).is_some() {
+            expired_at = Some(h.clock.now());
+        }
+    }
+    let at = expired_at.expect("expired");
+    assert!(at - t0 >= Duration::from_millis(800) && at - t0 <= Duration::from_millis(820));
+    let err = done(&handle).unwrap().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::DeliveryTimeout {
+                may_have_persisted: false,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn in_flight_requests_per_connection_are_limited() {
+    let mut h = harness(
+        no_idempotence()
+            .linger(Duration::ZERO)
+            .batch_size(1024)
+            .max_in_flight(2)
+            .buffer_memory(1 << 20),
+    );
+    h.bootstrap(&[1, 2]);
+    let handles: Vec<_> = (0..60).map(|_| h.append(0, &[1; 100])).collect();
+    h.step();
+    h.step();
+    let first = h.produces(1);
+    assert_eq!(first.len(), 2, "two requests in flight at most");
+    h.step();
+    assert!(h.produces(1).is_empty());
+    h.answer::<ProduceRequest>(1, &first[0], &produce_ok(&first[0], 0));
+    h.step();
+    let next = h.produces(1);
+    assert_eq!(next.len(), 1, "one answer frees one slot");
+    assert!(done(&handles[0]).is_some());
+}
+
+#[test]
+fn acks_zero_completes_at_send_with_unknown_offset() {
+    let mut h = harness(no_idempotence().acks(Acks::None).linger(Duration::ZERO));
+    h.bootstrap(&[1, 2]);
+    let handle = h.append(0, b"x");
+    h.step();
+    h.step();
+    let sent = h.produces(1);
+    assert_eq!(sent[0].decode::<ProduceRequest>().acks, 0);
+    let md = done(&handle).expect("complete at send").unwrap();
+    assert_eq!(md.offset, -1);
+    assert!(h.sender.in_flight.is_empty());
+    // A broker that answers anyway is ignored.
+    h.answer::<ProduceRequest>(1, &sent[0], &produce_ok(&sent[0], 3));
+    h.step();
+}
+
+#[test]
+fn idempotent_batches_carry_producer_id_and_keep_their_sequence_on_retry() {
+    let mut h = harness(
+        ProducerConfig::builder()
+            .linger(Duration::ZERO)
+            .batch_size(1024),
+    );
+    h.bootstrap(&[1, 2]);
+    let a = h.append(0, &[1; 600]);
+    let b = h.append(0, &[2; 600]);
+    h.step();
+    h.step();
+    let sent = h.produces(1);
+    assert!(!sent.is_empty());
+    let mut seqs = Vec::new();
+    for s in &sent {
+        let req: ProduceRequest = s.decode();
+        for p in &req.topic_data[0].partition_data {
+            let batch = &read_batches(p.records.as_ref().unwrap()).unwrap()[0];
+            assert_eq!(
+                (batch.header.producer_id, batch.header.producer_epoch),
+                (4242, 3)
+            );
+            seqs.push(batch.header.base_sequence);
+        }
+    }
+    assert_eq!(seqs, [0, 1], "one record each: sequences 0 and 1");
+    // The first fails retriably: both come back; the retry keeps sequence 0.
+    h.answer::<ProduceRequest>(
+        1,
+        &sent[0],
+        &produce_answer(&sent[0], ErrorCode::NOT_ENOUGH_REPLICAS, -1),
+    );
+    if sent.len() > 1 {
+        h.answer::<ProduceRequest>(
+            1,
+            &sent[1],
+            &produce_answer(&sent[1], ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER, -1),
+        );
+    }
+    h.step();
+    assert!(done(&a).is_none() && done(&b).is_none());
+    let mut resent = Vec::new();
+    for _ in 0..30 {
+        h.advance(Duration::from_millis(50));
+        for s in h.take(1) {
+            if s.api_key == ProduceRequest::API_KEY {
+                let req: ProduceRequest = s.decode();
+                let batch = &read_batches(
+                    req.topic_data[0].partition_data[0]
+                        .records
+                        .as_ref()
+                        .unwrap(),
+                )
+                .unwrap()[0];
+                resent.push(batch.header.base_sequence);
+                h.answer::<ProduceRequest>(
+                    1,
+                    &s,
+                    &produce_ok(&s, 10 + i64::from(batch.header.base_sequence)),
+                );
+            }
+        }
+    }
+    assert_eq!(resent, [0, 1], "retried in sequence order, same sequences");
+    assert_eq!(done(&a).unwrap().unwrap().offset, 10);
+    assert_eq!(done(&b).unwrap().unwrap().offset, 11);
+}
+
+#[test]
+fn produce_waits_for_the_producer_id() {
+    let mut h = harness(ProducerConfig::builder().linger(Duration::ZERO));
+    h.leaders = vec![1, 1];
+    h.step();
+    h.step();
+    let sent = h.take_all(-1);
+    let md = sent.iter().find(|s| s.api_key == 3).unwrap();
+    h.answer::<MetadataRequest>(-1, md, &metadata(&[1, 1]));
+    h.step();
+    let _handle = h.append(0, b"x");
+    h.step();
+    h.step();
+    assert!(
+        h.take(1).is_empty(),
+        "no Produce before InitProducerId answered"
+    );
+    let init = sent.iter().find(|s| s.api_key == 22).unwrap();
+    let req: InitProducerIdRequest = init.decode();
+    assert_eq!(req.transactional_id, None);
+    h.answer::<InitProducerIdRequest>(
+        -1,
+        init,
+        &InitProducerIdResponse {
+            producer_id: 1,
+            producer_epoch: 0,
+            ..Default::default()
+        },
+    );
+    h.step();
+    h.step();
+    assert_eq!(h.produces(1).len(), 1);
+}
