@@ -95,6 +95,13 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> ProducerBuilder<K, V> {
 
     /// Starts the sender thread and returns the producer.
     pub fn build(self) -> Result<Producer<K, V>, Error> {
+        if self.config.transactional_id.is_some() {
+            return Err(Error::Config(crate::error::ConfigError::new(
+                "transactional.id",
+                "transactions are not implemented yet; remove transactional.id \
+                 (idempotence alone is supported)",
+            )));
+        }
         let config = Arc::new(self.config);
         let (net, waker) = MioNetwork::new(&config)
             .map_err(|e| Error::Fatal(format!("cannot create the network poller: {e}")))?;
