@@ -159,15 +159,14 @@ fn run(bootstrap: Option<String>, topic: &str) -> Result<(), Box<dyn std::error:
     let producer: Producer<String, SensorReading> =
         Producer::builder_with_serializers(config, DefaultSerializer, JsonSerializer).build()?;
     println!("\n-- kafka_sync::serializer::JsonSerializer --");
-    let handles = readings
-        .iter()
-        .map(|reading| {
-            let record = ProducerRecord::new(topic, reading.clone())
-                .key(reading.sensor.clone())
-                .timestamp(reading.at_ms);
-            producer.send(record)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    // Send all three first, then wait: they travel in the same batches.
+    let mut handles = Vec::new();
+    for reading in &readings {
+        let record = ProducerRecord::new(topic, reading.clone())
+            .key(reading.sensor.clone())
+            .timestamp(reading.at_ms);
+        handles.push(producer.send(record)?);
+    }
     for (reading, handle) in readings.iter().zip(handles) {
         let md = handle.wait()?;
         println!(

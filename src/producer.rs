@@ -64,6 +64,7 @@ pub struct ProducerBuilder<K: ?Sized + 'static, V: ?Sized + 'static> {
     key_serializer: Box<dyn Serializer<K>>,
     value_serializer: Box<dyn Serializer<V>>,
     partitioner: Option<Box<dyn Partitioner>>,
+    partitioner_error: Option<crate::ConfigError>,
     clock: Arc<dyn Clock>,
 }
 
@@ -87,6 +88,20 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> ProducerBuilder<K, V> {
         self
     }
 
+    /// Like [`partitioner`](Self::partitioner) for a partitioner whose
+    /// construction can fail (e.g. a missing `custom.*` property); the error
+    /// is returned by [`build`](Self::build).
+    pub fn try_partitioner<P: Partitioner>(
+        mut self,
+        make: impl FnOnce(&ProducerConfig) -> Result<P, crate::ConfigError>,
+    ) -> Self {
+        match make(&self.config) {
+            Ok(p) => self.partitioner = Some(Box::new(p)),
+            Err(e) => self.partitioner_error = Some(e),
+        }
+        self
+    }
+
     /// Uses `clock` for the sender thread's timing (tests).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
@@ -95,6 +110,9 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> ProducerBuilder<K, V> {
 
     /// Starts the sender thread and returns the producer.
     pub fn build(self) -> Result<Producer<K, V>, Error> {
+        if let Some(e) = self.partitioner_error {
+            return Err(Error::Config(e));
+        }
         if self.config.transactional_id.is_some() {
             return Err(Error::Config(crate::error::ConfigError::new(
                 "transactional.id",
@@ -168,6 +186,7 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> Producer<K, V> {
             key_serializer: Box::new(key),
             value_serializer: Box::new(value),
             partitioner: None,
+            partitioner_error: None,
             clock: Arc::new(SystemClock),
         }
     }

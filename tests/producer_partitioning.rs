@@ -208,7 +208,8 @@ fn null_keys_null_values_and_tombstones_read_back_as_null() {
     let producer: Producer<Vec<u8>, Vec<u8>> =
         Producer::new(config(&bootstrap).build().unwrap()).unwrap();
     // (key, value) in send order, all to partition 0 so the order is known.
-    let cases: Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> = vec![
+    type KeyValue = (Option<Vec<u8>>, Option<Vec<u8>>);
+    let cases: Vec<KeyValue> = vec![
         (None, Some(b"no key".to_vec())),
         (Some(b"tomb".to_vec()), None),
         (None, None),

@@ -145,10 +145,17 @@ impl ProducerBatch {
 
     /// Completes every record of the batch: sets the shared result (waking
     /// handles) and runs the callbacks, on the calling (sender) thread.
+    ///
+    /// Callbacks run first, so that `flush` (which waits on the shared
+    /// result) returns only after every callback of its records has run.
     pub(crate) fn complete(mut self, outcome: Outcome) {
-        self.result.complete(outcome.clone());
+        self.run_callbacks(&outcome);
+        self.result.complete(outcome);
+    }
+
+    fn run_callbacks(&mut self, outcome: &Outcome) {
         for pending in self.callbacks.drain(..) {
-            let result = pending.info.result(&outcome);
+            let result = pending.info.result(outcome);
             let cb = pending.callback;
             if std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || cb(result))).is_err() {
                 log::error!("a delivery callback panicked; the panic was contained");
@@ -161,14 +168,8 @@ impl ProducerBatch {
     pub(crate) fn expire_in_place(&mut self, error: Error) {
         self.expired = true;
         let outcome = Outcome::Failed(error);
-        self.result.complete(outcome.clone());
-        for pending in self.callbacks.drain(..) {
-            let result = pending.info.result(&outcome);
-            let cb = pending.callback;
-            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || cb(result))).is_err() {
-                log::error!("a delivery callback panicked; the panic was contained");
-            }
-        }
+        self.run_callbacks(&outcome);
+        self.result.complete(outcome);
     }
 
     /// Completes with an error.

@@ -329,7 +329,7 @@ mod tests {
         assert!(!append(
             &acc,
             1,
-            &[1; 2000],
+            &[1; 1500],
             Some(t0 + Duration::from_millis(20))
         ));
         assert!(t0.elapsed() >= Duration::from_millis(20));

@@ -127,7 +127,7 @@ mod properties;
 mod tests;
 mod validate;
 
-use crate::error::ConfigError;
+pub use crate::error::ConfigError;
 use crate::record_batch::Compression;
 use std::collections::BTreeMap;
 use std::fmt;

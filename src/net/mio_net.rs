@@ -100,6 +100,12 @@ pub struct MioNetwork {
 impl MioNetwork {
     /// A network without connections, and the waker that makes a blocked
     /// [`Network::poll`] return early (from any thread).
+    ///
+    /// # Notes
+    ///
+    /// Keep a reference to the waker for as long as the network is polled:
+    /// dropping the last one closes it, and a wake-up whose waker is closed
+    /// before the poll has seen it is lost.
     pub fn new(config: &ProducerConfig) -> io::Result<(MioNetwork, Arc<Waker>)> {
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER_TOKEN)?);

@@ -253,13 +253,17 @@ fn big_request_is_written_across_polls() {
 fn waker_ends_a_blocking_poll() {
     let (mut net, waker) = MioNetwork::new(&test_config()).unwrap();
     let started = Instant::now();
+    // The test keeps a reference: closing the waker's file descriptor before
+    // the poll sees the wake-up would cancel it.
+    let remote = waker.clone();
     let t = thread::spawn(move || {
         thread::sleep(Duration::from_millis(50));
-        waker.wake().unwrap();
+        remote.wake().unwrap();
     });
     let mut events = Vec::new();
     net.poll(None, Instant::now(), &mut events).unwrap();
     assert!(events.is_empty());
     assert!(started.elapsed() < super::WAIT);
     t.join().unwrap();
+    drop(waker);
 }
