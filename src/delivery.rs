@@ -23,6 +23,17 @@ pub(crate) enum Outcome {
     },
     /// Failed.
     Failed(Error),
+    /// Split into smaller batches (MESSAGE_TOO_LARGE): records
+    /// `first..first + count` continue in `result`, indexed from 0 there.
+    Split(Vec<SplitPart>),
+}
+
+/// One part of a split batch.
+#[derive(Debug, Clone)]
+pub(crate) struct SplitPart {
+    pub(crate) first: u32,
+    pub(crate) count: u32,
+    pub(crate) result: Arc<BatchResult>,
 }
 
 /// The shared completion slot of one batch.
@@ -48,8 +59,48 @@ impl BatchResult {
         true
     }
 
-    pub(crate) fn is_done(&self) -> bool {
-        self.outcome.lock().is_some()
+    /// Whether a final outcome is known for the records of `index` (following splits).
+    pub(crate) fn is_done_for(&self, index: u32) -> bool {
+        match self.outcome.lock().as_ref() {
+            None => false,
+            Some(Outcome::Split(parts)) => match find_part(parts, index) {
+                Some(p) => p.result.is_done_for(index - p.first),
+                None => true,
+            },
+            Some(_) => true,
+        }
+    }
+
+    /// Waits until every record of this batch has its final outcome,
+    /// following splits.
+    pub(crate) fn wait_all(&self) {
+        if let Some(Outcome::Split(parts)) = self.wait(None) {
+            for p in parts {
+                p.result.wait_all();
+            }
+        }
+    }
+
+    /// Waits for the final outcome of the record at `index`, following
+    /// splits; `None` if `deadline` passes first.
+    pub(crate) fn wait_record(
+        self: &Arc<Self>,
+        mut info: RecordInfo,
+        deadline: Option<Instant>,
+    ) -> Option<Result<RecordMetadata, Error>> {
+        let mut batch = self.clone();
+        loop {
+            match batch.wait(deadline)? {
+                Outcome::Split(parts) => {
+                    let Some(p) = find_part(&parts, info.index) else {
+                        return Some(Err(Error::Fatal("record lost in a batch split".into())));
+                    };
+                    info.index -= p.first;
+                    batch = p.result.clone();
+                }
+                other => return Some(info.result(&other)),
+            }
+        }
     }
 
     /// Waits until completed or `deadline` passes (`None`: forever).
@@ -69,6 +120,12 @@ impl BatchResult {
             }
         }
     }
+}
+
+fn find_part(parts: &[SplitPart], index: u32) -> Option<&SplitPart> {
+    parts
+        .iter()
+        .find(|p| index >= p.first && index - p.first < p.count)
 }
 
 /// What a record's metadata needs besides its batch's outcome.
@@ -105,6 +162,7 @@ impl RecordInfo {
                 serialized_value_size: self.value_size,
             }),
             Outcome::Failed(e) => Err(e.clone()),
+            Outcome::Split(_) => Err(Error::Fatal("split batch outcome read directly".into())),
         }
     }
 }
@@ -135,21 +193,21 @@ pub struct DeliveryHandle {
 impl DeliveryHandle {
     /// Blocks until the record is written or has failed.
     pub fn wait(self) -> Result<RecordMetadata, Error> {
-        let outcome = self.batch.wait(None).expect("waited without deadline");
-        self.info.result(&outcome)
+        self.batch
+            .wait_record(self.info, None)
+            .expect("waited without deadline")
     }
 
     /// Blocks at most `timeout`; `None` if the record is not complete by then
     /// (the handle stays usable).
     pub fn wait_timeout(&self, timeout: Duration) -> Option<Result<RecordMetadata, Error>> {
         let deadline = Instant::now().checked_add(timeout);
-        let outcome = self.batch.wait(deadline)?;
-        Some(self.info.result(&outcome))
+        self.batch.wait_record(self.info.clone(), deadline)
     }
 
     /// Whether the record is complete (waiting would not block).
     pub fn is_done(&self) -> bool {
-        self.batch.is_done()
+        self.batch.is_done_for(self.info.index)
     }
 
     /// The partition the record was appended to.

@@ -378,7 +378,7 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> Producer<K, V> {
         let pending = self.shared.acc.begin_flush();
         (self.wake)();
         for batch in pending {
-            batch.wait(None);
+            batch.wait_all();
         }
         self.shared.acc.end_flush();
     }

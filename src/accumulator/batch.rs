@@ -1,10 +1,12 @@
 //! One partition batch on its way from the accumulator to the broker.
 
-use crate::delivery::{BatchResult, Callback, Outcome, RecordInfo};
+use crate::delivery::{BatchResult, Callback, Outcome, RecordInfo, SplitPart};
 use crate::error::Error;
 use crate::protocol::ErrorCode;
 use crate::record::Header;
-use crate::record_batch::{set_producer_state, BatchOptions, BatchWriter, CompressionError};
+use crate::record_batch::{
+    read_batches, set_producer_state, BatchOptions, BatchWriter, Compression, CompressionError,
+};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -170,6 +172,85 @@ impl ProducerBatch {
         let outcome = Outcome::Failed(error);
         self.run_callbacks(&outcome);
         self.result.complete(outcome);
+    }
+
+    /// Splits a sealed batch the broker found too large into two halves
+    /// (by record count), as the Java client does for MESSAGE_TOO_LARGE.
+    /// Each half is sealed with the same producer id and epoch and the
+    /// sequences its records had, so idempotence is undisturbed; callbacks
+    /// move with their records, and handles follow through the returned
+    /// split outcome (which the caller must set on the original result).
+    pub(crate) fn split(
+        mut self,
+        compression: Compression,
+    ) -> Result<(Vec<ProducerBatch>, Outcome), (ProducerBatch, String)> {
+        let records = match read_batches(self.wire()) {
+            Ok(mut batches) if batches.len() == 1 => batches.remove(0).records,
+            Ok(_) => return Err((self, "not one batch".into())),
+            Err(e) => return Err((self, e.to_string())),
+        };
+        let n = records.len() as u32;
+        if n < 2 {
+            return Err((self, "a single record cannot be split".into()));
+        }
+        let half = n / 2;
+        let mut parts = Vec::with_capacity(2);
+        for (i, range) in [(0..half), (half..n)].into_iter().enumerate() {
+            let first = range.start;
+            let count = range.end - range.start;
+            let mut part = ProducerBatch::new(
+                self.topic.clone(),
+                self.partition,
+                self.size() / 2 + 64,
+                if i == 0 { self.reserved } else { 0 },
+                self.created,
+            );
+            for r in &records[range.start as usize..range.end as usize] {
+                part.try_append(
+                    r.timestamp,
+                    r.key.as_deref(),
+                    r.value.as_deref(),
+                    &r.headers,
+                    usize::MAX,
+                );
+            }
+            part.attempts = self.attempts;
+            part.maybe_written = self.maybe_written;
+            part.last_error = self.last_error;
+            let base_sequence = if self.base_sequence >= 0 {
+                crate::sender::next_sequence(self.base_sequence, first)
+            } else {
+                -1
+            };
+            let options = BatchOptions {
+                compression,
+                producer_id: self.producer_id,
+                producer_epoch: self.producer_epoch,
+                base_sequence,
+                transactional: false,
+            };
+            if let Err(e) = part.seal(&options) {
+                return Err((self, e.to_string()));
+            }
+            parts.push((first, count, part));
+        }
+        let mut split_parts = Vec::with_capacity(2);
+        for (first, count, part) in &parts {
+            split_parts.push(SplitPart {
+                first: *first,
+                count: *count,
+                result: part.result.clone(),
+            });
+        }
+        let mut out: Vec<ProducerBatch> = parts.into_iter().map(|(_, _, b)| b).collect();
+        for mut pending in self.callbacks.drain(..) {
+            let idx = pending.info.index;
+            let (target, first) = if idx < half { (0, 0) } else { (1, half) };
+            pending.info.index = idx - first;
+            out[target].callbacks.push(pending);
+        }
+        self.reserved = 0;
+        Ok((out, Outcome::Split(split_parts)))
     }
 
     /// Completes with an error.

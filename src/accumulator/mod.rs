@@ -243,6 +243,13 @@ impl Accumulator {
         self.release_parts(&batch.result, batch.reserved);
     }
 
+    /// Tracks a batch created by the sender (a split part) as incomplete.
+    pub(crate) fn track(&self, result: &Arc<BatchResult>) {
+        self.incomplete
+            .lock()
+            .insert(Arc::as_ptr(result) as usize, result.clone());
+    }
+
     /// Like `release`, for a batch known by its result and reservation.
     pub(crate) fn release_parts(&self, result: &Arc<BatchResult>, reserved: usize) {
         self.incomplete

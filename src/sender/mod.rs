@@ -18,6 +18,8 @@
 //!   from every attempt so far;
 //! - closing past the close timeout: `Closed`.
 
+mod idempotence;
+pub(crate) use idempotence::next_sequence;
 mod produce;
 mod requests;
 #[cfg(test)]
@@ -32,6 +34,7 @@ use crate::metadata::{Brokers, ClusterView, TopicMeta};
 use crate::metrics::Metrics;
 use crate::net::{NetEvent, Network, NodeId};
 use crate::protocol::ErrorCode;
+use idempotence::Idempotence;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -94,15 +97,6 @@ impl InFlight {
     }
 }
 
-/// Producer id, epoch and next sequence per partition (idempotence).
-#[derive(Debug, Default)]
-pub(crate) struct Idempotence {
-    pub(crate) producer_id: i64,
-    pub(crate) epoch: i16,
-    pub(crate) requested: bool,
-    pub(crate) next_sequence: HashMap<(Arc<str>, i32), i32>,
-}
-
 /// The earliest of several wake-up times.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Wake(Option<Instant>);
@@ -150,11 +144,7 @@ impl<N: Network> Sender<N> {
                 }
             }
         }
-        let idempotence = shared.config.enable_idempotence.then(|| Idempotence {
-            producer_id: -1,
-            epoch: -1,
-            ..Idempotence::default()
-        });
+        let idempotence = shared.config.enable_idempotence.then(Idempotence::new);
         let seed = now.elapsed().as_nanos() as u64 ^ (Arc::as_ptr(&shared) as u64) ^ 0x9e37_79b9;
         Sender {
             shared,
@@ -362,6 +352,26 @@ impl<N: Network> Sender<N> {
         d.mul_f64(jitter).min(max)
     }
 
+    /// A batch with a sequence failed for good: its sequence is a hole the
+    /// broker would refuse to skip, so the epoch must be bumped.
+    pub(crate) fn sequenced_batch_failed(&mut self, batch: &ProducerBatch) {
+        if batch.base_sequence >= 0 && !self.closing() && self.shared.fatal.lock().is_none() {
+            if let Some(idem) = self.idempotence.as_mut() {
+                if batch.producer_id == idem.producer_id && batch.producer_epoch == idem.epoch {
+                    idem.request_bump("a sequenced batch failed");
+                }
+            }
+        }
+    }
+
+    /// Produce requests in flight.
+    pub(crate) fn produce_in_flight(&self) -> usize {
+        self.in_flight
+            .values()
+            .filter(|r| matches!(r, InFlight::Produce { .. }))
+            .count()
+    }
+
     /// Whether everything accepted has completed.
     pub(crate) fn is_idle(&self) -> bool {
         self.shared.acc.incomplete_count() == 0
@@ -404,6 +414,7 @@ impl<N: Network> Sender<N> {
         if batch.expired {
             return;
         }
+        self.sequenced_batch_failed(&batch);
         log::debug!(
             "batch of {} records for {}[{}] failed: {error}",
             batch.record_count,

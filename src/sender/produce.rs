@@ -19,11 +19,6 @@ use std::time::Instant;
 /// Highest Produce version we send: v13 replaces topic names by ids.
 const MAX_PRODUCE_VERSION: i16 = 12;
 
-/// Next sequence after `seq` and `count` records (int32, wrapping to 0).
-fn next_sequence(seq: i32, count: u32) -> i32 {
-    ((i64::from(seq) + i64::from(count)) % (i64::from(i32::MAX) + 1)) as i32
-}
-
 impl<N: Network> Sender<N> {
     /// Fails queued batches older than `delivery.timeout.ms` (and everything
     /// after a fatal error); notes when the next one expires.
@@ -193,14 +188,9 @@ impl<N: Network> Sender<N> {
             if !b.is_sealed() || b.base_sequence < 0 {
                 let mut options = BatchOptions::default().with_compression(cfg.compression);
                 if let Some(idem) = self.idempotence.as_mut() {
-                    let seq = idem
-                        .next_sequence
-                        .entry((b.topic.clone(), b.partition))
-                        .or_insert(0);
                     options.producer_id = idem.producer_id;
                     options.producer_epoch = idem.epoch;
-                    options.base_sequence = *seq;
-                    *seq = next_sequence(*seq, b.record_count);
+                    options.base_sequence = idem.assign(&b.topic, b.partition, b.record_count);
                 }
                 if let Err(e) = b.seal(&options) {
                     self.complete_failed(b, Error::Fatal(format!("compression failed: {e}")));
@@ -335,6 +325,16 @@ impl<N: Network> Sender<N> {
         if batch.expired {
             return;
         }
+        if let Some(idem) = self.idempotence.as_mut() {
+            if batch.producer_epoch == idem.epoch && batch.producer_id == idem.producer_id {
+                idem.acked(
+                    &batch.topic,
+                    batch.partition,
+                    batch.base_sequence,
+                    batch.record_count,
+                );
+            }
+        }
         let m = &self.shared.metrics;
         Metrics::add(&m.records_sent, u64::from(batch.record_count));
         Metrics::add(&m.batches_sent, 1);
@@ -365,9 +365,41 @@ impl<N: Network> Sender<N> {
         if code.needs_metadata_refresh() {
             self.metadata_needed = true;
         }
-        let retriable = code.is_retriable()
-            || (code == ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER
-                && self.earlier_batch_pending(&batch));
+        let too_large =
+            code == ErrorCode::MESSAGE_TOO_LARGE || code == ErrorCode::RECORD_LIST_TOO_LARGE;
+        if too_large && batch.record_count > 1 && now < batch.created + cfg.delivery_timeout {
+            let original = batch.result.clone();
+            batch = match batch.split(cfg.compression) {
+                Ok((parts, outcome)) => {
+                    log::info!(
+                        "{code}: splitting a batch for {}[{}] in two",
+                        parts[0].topic,
+                        parts[0].partition
+                    );
+                    let queue = self.shared.acc.queue(&parts[0].topic, parts[0].partition);
+                    for p in &parts {
+                        self.shared.acc.track(&p.result);
+                    }
+                    let mut parts = parts;
+                    let second = parts.pop().expect("two parts");
+                    let first = parts.pop().expect("two parts");
+                    if let Some(q) = queue {
+                        let mut q = q.lock();
+                        q.reenqueue(second);
+                        q.reenqueue(first);
+                    }
+                    // Handles of the original follow the outcome to the parts.
+                    self.shared.acc.release_parts(&original, 0);
+                    original.complete(outcome);
+                    return;
+                }
+                Err((b, why)) => {
+                    log::warn!("cannot split a batch: {why}");
+                    b
+                }
+            };
+        }
+        let retriable = code.is_retriable() || self.idempotent_retry(&batch, code);
         let deadline = batch.created + cfg.delivery_timeout;
         let attempts = batch.attempts;
         if retriable && attempts <= cfg.retries && now < deadline && !self.closing_forced(now) {
@@ -402,20 +434,35 @@ impl<N: Network> Sender<N> {
         self.complete_failed(batch, error);
     }
 
-    /// Whether a batch of the same partition with a lower sequence is still
-    /// queued for a retry (then an out-of-order answer is expected).
-    fn earlier_batch_pending(&self, batch: &ProducerBatch) -> bool {
+    /// The Java client's rules for idempotence errors (see `idempotence`):
+    /// whether to retry, requesting an epoch bump where the broker lost or
+    /// refused our producer state.
+    fn idempotent_retry(&mut self, batch: &ProducerBatch, code: ErrorCode) -> bool {
+        let Some(idem) = self.idempotence.as_mut() else {
+            return false;
+        };
         if batch.base_sequence < 0 {
             return false;
         }
-        self.shared
-            .acc
-            .queue(&batch.topic, batch.partition)
-            .is_some_and(|q| {
-                q.lock().batches.iter().any(|b| {
-                    b.is_sealed() && b.base_sequence >= 0 && b.base_sequence < batch.base_sequence
-                })
-            })
+        let current = batch.producer_id == idem.producer_id && batch.producer_epoch == idem.epoch;
+        match code {
+            ErrorCode::UNKNOWN_PRODUCER_ID | ErrorCode::INVALID_PRODUCER_EPOCH => {
+                if current {
+                    idem.request_bump(code.name());
+                }
+                true
+            }
+            ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER => {
+                // Behind an unacknowledged batch: that one is being retried,
+                // this one follows. The next expected batch refused: a real
+                // gap, the broker lost our state.
+                if current && idem.is_next(&batch.topic, batch.partition, batch.base_sequence) {
+                    idem.request_bump(code.name());
+                }
+                true
+            }
+            _ => false,
+        }
     }
 
     fn closing_forced(&self, now: Instant) -> bool {
@@ -436,16 +483,3 @@ fn broker_error(code: ErrorCode, may_have_persisted: bool) -> Error {
 
 #[allow(dead_code)]
 fn _assert_send(_: Arc<()>) {}
-
-#[cfg(test)]
-mod unit {
-    use super::next_sequence;
-
-    #[test]
-    fn sequences_wrap_to_zero() {
-        assert_eq!(next_sequence(0, 5), 5);
-        assert_eq!(next_sequence(i32::MAX - 1, 1), i32::MAX);
-        assert_eq!(next_sequence(i32::MAX, 1), 0);
-        assert_eq!(next_sequence(i32::MAX - 2, 5), 2);
-    }
-}

@@ -155,13 +155,17 @@ impl<N: Network> Sender<N> {
     }
 
     pub(super) fn maybe_init_producer_id(&mut self, now: Instant, wake: &mut Wake) {
-        let needs = self
-            .idempotence
-            .as_ref()
-            .is_some_and(|i| i.producer_id < 0 && !i.requested);
-        if !needs || self.shared.fatal.lock().is_some() {
+        let Some(idem) = self.idempotence.as_ref() else {
+            return;
+        };
+        let bump = idem.producer_id >= 0 && idem.bump_needed;
+        let needs = !idem.requested && (idem.producer_id < 0 || bump);
+        // A bump waits until every Produce request has been answered, so no
+        // answer under the old epoch can arrive after the reset.
+        if !needs || (bump && self.produce_in_flight() > 0) || self.shared.fatal.lock().is_some() {
             return;
         }
+        let (pid, epoch) = (idem.producer_id, idem.epoch);
         let Some(node) = self.least_loaded_node(now, wake) else {
             return;
         };
@@ -176,11 +180,18 @@ impl<N: Network> Sender<N> {
             )));
             return;
         };
+        // KIP-360: v3+ bumps the epoch of the current id; older brokers give a new id.
+        let new_id = self.idempotence.as_ref().is_some_and(|i| i.new_id_instead);
+        let (producer_id, producer_epoch) = if bump && version >= 3 && !new_id {
+            (pid, epoch)
+        } else {
+            (-1, -1)
+        };
         let req = InitProducerIdRequest {
             transactional_id: None,
             transaction_timeout_ms: self.shared.config.transaction_timeout.as_millis() as i32,
-            producer_id: -1,
-            producer_epoch: -1,
+            producer_id,
+            producer_epoch,
         };
         if let Some(corr) = self.send_request(node, &req, version) {
             if let Some(i) = self.idempotence.as_mut() {
@@ -217,16 +228,38 @@ impl<N: Network> Sender<N> {
                     r.producer_id,
                     r.producer_epoch
                 );
-                idem.producer_id = r.producer_id;
-                idem.epoch = r.producer_epoch;
-                idem.next_sequence.clear();
+                let restamp = idem.producer_id >= 0;
+                idem.reset(r.producer_id, r.producer_epoch);
+                if restamp {
+                    self.restamp_queued_batches();
+                }
             }
             Ok((_, r)) => {
                 let code = ErrorCode(r.error_code);
                 if code.is_retriable() || code.needs_coordinator_lookup() {
                     log::info!("InitProducerId failed with {code}; retrying");
+                } else if idem.bump_needed && !idem.new_id_instead {
+                    // Some brokers cannot bump the epoch of an idempotent
+                    // producer (tansu answers UNKNOWN_SERVER_ERROR): a new
+                    // producer id restarts the sequences just as well.
+                    log::info!("epoch bump refused with {code}; asking for a new producer id");
+                    idem.new_id_instead = true;
                 } else {
                     self.set_fatal(Error::Fatal(format!("InitProducerId failed: {code}")));
+                }
+            }
+        }
+    }
+
+    /// After an epoch bump: queued batches that already had a sequence get a
+    /// new one (and the new epoch) when next drained, in queue order.
+    fn restamp_queued_batches(&mut self) {
+        for tq in self.shared.acc.topics() {
+            for q in &tq.partitions {
+                for b in q.lock().batches.iter_mut() {
+                    if b.is_sealed() {
+                        b.base_sequence = -1;
+                    }
                 }
             }
         }
@@ -239,7 +272,7 @@ impl<N: Network> Sender<N> {
 
     /// Produce requests may go out: no producer id is being waited for.
     pub(super) fn can_produce(&self) -> bool {
-        self.idempotence.as_ref().is_none_or(|i| i.producer_id >= 0)
+        self.idempotence.as_ref().is_none_or(|i| i.ready())
     }
 }
 

@@ -604,3 +604,201 @@ fn produce_waits_for_the_producer_id() {
     h.step();
     assert_eq!(h.produces(1).len(), 1);
 }
+
+/// Answers every Produce request sent to `node` with `code` (or success
+/// with offsets from `next_offset`), returning the (epoch, sequence) of each batch.
+fn answer_all(
+    h: &mut Harness,
+    node: NodeId,
+    code: ErrorCode,
+    next_offset: &mut i64,
+) -> Vec<(i16, i32, usize)> {
+    let mut seen = Vec::new();
+    for s in h.take(node) {
+        if s.api_key != ProduceRequest::API_KEY {
+            continue;
+        }
+        let req: ProduceRequest = s.decode();
+        let mut count = 0;
+        for t in &req.topic_data {
+            for p in &t.partition_data {
+                let b = &read_batches(p.records.as_ref().unwrap()).unwrap()[0];
+                seen.push((
+                    b.header.producer_epoch,
+                    b.header.base_sequence,
+                    b.records.len(),
+                ));
+                count += b.records.len();
+            }
+        }
+        h.answer::<ProduceRequest>(node, &s, &produce_answer(&s, code, *next_offset));
+        if code == ErrorCode::NONE {
+            *next_offset += count as i64;
+        }
+    }
+    seen
+}
+
+#[test]
+fn unknown_producer_id_bumps_the_epoch_and_resequences_from_zero() {
+    let mut h = harness(ProducerConfig::builder().linger(Duration::ZERO));
+    h.bootstrap(&[1, 1]);
+    let mut offset = 0;
+    let a = h.append(0, b"a");
+    h.step();
+    h.step();
+    assert_eq!(
+        answer_all(&mut h, 1, ErrorCode::NONE, &mut offset),
+        [(3, 0, 1)]
+    );
+    h.step();
+    assert!(done(&a).unwrap().is_ok());
+    let b = h.append(0, b"b");
+    h.step();
+    assert_eq!(
+        answer_all(&mut h, 1, ErrorCode::UNKNOWN_PRODUCER_ID, &mut offset),
+        [(3, 1, 1)]
+    );
+    h.step();
+    // The bump: InitProducerId with the current id and epoch (v3+, KIP-360).
+    let init = h
+        .take(1)
+        .into_iter()
+        .chain(h.take(-1))
+        .find(|s| s.api_key == InitProducerIdRequest::API_KEY)
+        .expect("InitProducerId for the bump");
+    let req: InitProducerIdRequest = init.decode();
+    assert_eq!((req.producer_id, req.producer_epoch), (4242, 3));
+    // Answer on both nodes it may have gone to (unknown ids are ignored).
+    let resp = InitProducerIdResponse {
+        producer_id: 4242,
+        producer_epoch: 4,
+        ..Default::default()
+    };
+    h.sender
+        .net
+        .respond_with::<InitProducerIdRequest>(1, init.version, init.correlation_id, &resp);
+    h.sender.net.respond_with::<InitProducerIdRequest>(
+        -1,
+        init.version,
+        init.correlation_id,
+        &resp,
+    );
+    let mut resent = Vec::new();
+    for _ in 0..10 {
+        h.advance(Duration::from_millis(100));
+        resent.extend(answer_all(&mut h, 1, ErrorCode::NONE, &mut offset));
+    }
+    assert_eq!(resent, [(4, 0, 1)], "new epoch, sequence from zero");
+    assert_eq!(done(&b).unwrap().unwrap().offset, 1);
+}
+
+#[test]
+fn a_sequenced_batch_that_expires_bumps_the_epoch_so_later_batches_do_not_hit_a_gap() {
+    let mut h = harness(
+        ProducerConfig::builder()
+            .linger(Duration::ZERO)
+            .request_timeout(Duration::from_millis(500))
+            .delivery_timeout(Duration::from_millis(600)),
+    );
+    h.bootstrap(&[1, 1]);
+    let lost = h.append(0, b"lost");
+    h.step();
+    h.step();
+    assert_eq!(h.produces(1).len(), 1, "sent and never answered");
+    for _ in 0..8 {
+        h.advance(Duration::from_millis(100));
+        for s in h.take(1).into_iter().chain(h.take(-1)) {
+            if s.api_key == InitProducerIdRequest::API_KEY {
+                let resp = InitProducerIdResponse {
+                    producer_id: 4242,
+                    producer_epoch: 4,
+                    ..Default::default()
+                };
+                for node in [1, -1] {
+                    h.sender.net.respond_with::<InitProducerIdRequest>(
+                        node,
+                        s.version,
+                        s.correlation_id,
+                        &resp,
+                    );
+                }
+            }
+        }
+    }
+    let err = done(&lost).expect("expired").unwrap_err();
+    assert!(err.may_have_persisted(), "{err}");
+    let later = h.append(0, b"later");
+    let mut offset = 10;
+    let mut sent = Vec::new();
+    for _ in 0..5 {
+        h.advance(Duration::from_millis(100));
+        sent.extend(answer_all(&mut h, 1, ErrorCode::NONE, &mut offset));
+    }
+    assert_eq!(
+        sent,
+        [(4, 0, 1)],
+        "after the bump the next batch starts at 0"
+    );
+    assert!(done(&later).unwrap().is_ok());
+}
+
+#[test]
+fn message_too_large_splits_the_batch_keeping_sequences_and_handles() {
+    let mut h = harness(
+        ProducerConfig::builder()
+            .linger(Duration::from_millis(50))
+            .batch_size(16 * 1024),
+    );
+    h.bootstrap(&[1, 1]);
+    let handles: Vec<_> = (0..10u8).map(|i| h.append(0, &[i; 100])).collect();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let cb = h
+        .shared
+        .acc
+        .append(
+            TOPIC,
+            0,
+            2,
+            1_000,
+            None,
+            Some(b"cb"),
+            &[],
+            None,
+            h.clock.now(),
+            Some(Box::new(move |r| tx.send(r).unwrap())),
+        )
+        .ok()
+        .unwrap();
+    assert_eq!(cb.info.index, 10);
+    h.advance(Duration::from_millis(50));
+    h.step();
+    let mut offset = 100;
+    assert_eq!(
+        answer_all(&mut h, 1, ErrorCode::MESSAGE_TOO_LARGE, &mut offset),
+        [(3, 0, 11)]
+    );
+    h.step();
+    let mut parts = Vec::new();
+    for _ in 0..20 {
+        h.step();
+        parts.extend(answer_all(&mut h, 1, ErrorCode::NONE, &mut offset));
+    }
+    assert_eq!(
+        parts,
+        [(3, 0, 5), (3, 5, 6)],
+        "two halves, same epoch, contiguous sequences"
+    );
+    let offsets: Vec<i64> = handles
+        .iter()
+        .map(|h| done(h).unwrap().unwrap().offset)
+        .collect();
+    assert_eq!(offsets, (100..110).collect::<Vec<_>>());
+    assert_eq!(
+        rx.try_recv().unwrap().unwrap().offset,
+        110,
+        "callback moved with its record"
+    );
+    assert_eq!(h.shared.acc.incomplete_count(), 0);
+    assert_eq!(h.shared.acc.pool.used(), 0);
+}

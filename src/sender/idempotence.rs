@@ -1,0 +1,170 @@
+//! Idempotence: the producer id and epoch, and a sequence per partition.
+//!
+//! Follows the Java client's `TransactionManager` for a non-transactional
+//! idempotent producer (KIP-98, KIP-360):
+//! - a batch gets its partition's next sequence when first drained, and keeps
+//!   it across retries;
+//! - UNKNOWN_PRODUCER_ID, INVALID_PRODUCER_EPOCH, and OUT_OF_ORDER_SEQUENCE_NUMBER
+//!   for the batch that *should* be next (a real gap: the broker lost our
+//!   state) request an **epoch bump**; an out-of-order answer for a batch
+//!   behind an unacknowledged one is simply retried (the earlier batch is
+//!   being retried too);
+//! - a sequenced batch that fails for good (expired, non-retriable) leaves a
+//!   hole in the sequence, so it requests a bump as well;
+//! - a bump waits until no Produce request is in flight, sends InitProducerId
+//!   with the current id and epoch (v3+; older brokers hand out a new id),
+//!   then restarts every partition at sequence 0 and re-stamps queued batches.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Next sequence after `seq` and `count` records (int32, wrapping to 0).
+pub(crate) fn next_sequence(seq: i32, count: u32) -> i32 {
+    ((i64::from(seq) + i64::from(count)) % (i64::from(i32::MAX) + 1)) as i32
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PartitionSequence {
+    next: i32,
+    /// Last sequence the broker acknowledged, -1 for none yet.
+    last_acked: i32,
+}
+
+impl Default for PartitionSequence {
+    fn default() -> Self {
+        PartitionSequence {
+            next: 0,
+            last_acked: -1,
+        }
+    }
+}
+
+/// Producer id, epoch and sequences.
+#[derive(Debug)]
+pub(crate) struct Idempotence {
+    pub(crate) producer_id: i64,
+    pub(crate) epoch: i16,
+    /// An InitProducerId request is in flight.
+    pub(crate) requested: bool,
+    /// An epoch bump is needed before more batches are sent.
+    pub(crate) bump_needed: bool,
+    /// The broker refused to bump our epoch: ask for a new producer id instead.
+    pub(crate) new_id_instead: bool,
+    partitions: HashMap<(Arc<str>, i32), PartitionSequence>,
+}
+
+impl Idempotence {
+    pub(crate) fn new() -> Self {
+        Idempotence {
+            producer_id: -1,
+            epoch: -1,
+            requested: false,
+            bump_needed: false,
+            new_id_instead: false,
+            partitions: HashMap::new(),
+        }
+    }
+
+    /// Whether batches may be sealed and sent now.
+    pub(crate) fn ready(&self) -> bool {
+        self.producer_id >= 0 && !self.bump_needed && !self.requested
+    }
+
+    /// Assigns the next sequence of `topic`/`partition` to a batch of `count`
+    /// records; returns it.
+    pub(crate) fn assign(&mut self, topic: &Arc<str>, partition: i32, count: u32) -> i32 {
+        let p = self
+            .partitions
+            .entry((topic.clone(), partition))
+            .or_default();
+        let seq = p.next;
+        p.next = next_sequence(seq, count);
+        seq
+    }
+
+    /// A batch starting at `base` with `count` records was acknowledged.
+    pub(crate) fn acked(&mut self, topic: &Arc<str>, partition: i32, base: i32, count: u32) {
+        if base < 0 || count == 0 {
+            return;
+        }
+        let last = next_sequence(base, count - 1);
+        if let Some(p) = self.partitions.get_mut(&(topic.clone(), partition)) {
+            // Sequences wrap; a later batch is "ahead" within half the space.
+            let ahead = p.last_acked < 0 || last.wrapping_sub(p.last_acked) > 0;
+            if ahead {
+                p.last_acked = last;
+            }
+        }
+    }
+
+    /// Whether a batch starting at `base` is the next one the broker expects
+    /// (everything before it is acknowledged).
+    pub(crate) fn is_next(&self, topic: &Arc<str>, partition: i32, base: i32) -> bool {
+        let last = self
+            .partitions
+            .get(&(topic.clone(), partition))
+            .map_or(-1, |p| p.last_acked);
+        if last < 0 {
+            base == 0
+        } else {
+            next_sequence(last, 1) == base
+        }
+    }
+
+    /// Asks for an epoch bump (logged once).
+    pub(crate) fn request_bump(&mut self, why: &str) {
+        if !self.bump_needed {
+            log::info!(
+                "producer {} epoch {}: bumping the epoch ({why})",
+                self.producer_id,
+                self.epoch
+            );
+        }
+        self.bump_needed = true;
+    }
+
+    /// A new id/epoch arrived: every partition restarts at sequence 0.
+    pub(crate) fn reset(&mut self, producer_id: i64, epoch: i16) {
+        self.producer_id = producer_id;
+        self.epoch = epoch;
+        self.bump_needed = false;
+        self.new_id_instead = false;
+        self.requested = false;
+        self.partitions.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequences_wrap_to_zero() {
+        assert_eq!(next_sequence(0, 5), 5);
+        assert_eq!(next_sequence(i32::MAX - 1, 1), i32::MAX);
+        assert_eq!(next_sequence(i32::MAX, 1), 0);
+        assert_eq!(next_sequence(i32::MAX - 2, 5), 2);
+    }
+
+    #[test]
+    fn next_expected_follows_acknowledgements() {
+        let t: Arc<str> = "t".into();
+        let mut i = Idempotence::new();
+        i.reset(7, 0);
+        assert_eq!(i.assign(&t, 0, 3), 0);
+        assert_eq!(i.assign(&t, 0, 2), 3);
+        assert!(i.is_next(&t, 0, 0));
+        assert!(!i.is_next(&t, 0, 3));
+        i.acked(&t, 0, 0, 3);
+        assert!(i.is_next(&t, 0, 3));
+        i.acked(&t, 0, 3, 2);
+        assert!(i.is_next(&t, 0, 5));
+        i.acked(&t, 0, 0, 3); // a late duplicate answer does not go back
+        assert!(i.is_next(&t, 0, 5));
+        i.request_bump("test");
+        assert!(!i.ready());
+        i.reset(7, 1);
+        assert!(i.ready());
+        assert_eq!(i.assign(&t, 0, 1), 0);
+    }
+}
