@@ -183,15 +183,15 @@ impl ProducerBatch {
     pub(crate) fn split(
         mut self,
         compression: Compression,
-    ) -> Result<(Vec<ProducerBatch>, Outcome), (ProducerBatch, String)> {
+    ) -> Result<(Vec<ProducerBatch>, Outcome), Box<(ProducerBatch, String)>> {
         let records = match read_batches(self.wire()) {
             Ok(mut batches) if batches.len() == 1 => batches.remove(0).records,
-            Ok(_) => return Err((self, "not one batch".into())),
-            Err(e) => return Err((self, e.to_string())),
+            Ok(_) => return Err(Box::new((self, "not one batch".into()))),
+            Err(e) => return Err(Box::new((self, e.to_string()))),
         };
         let n = records.len() as u32;
         if n < 2 {
-            return Err((self, "a single record cannot be split".into()));
+            return Err(Box::new((self, "a single record cannot be split".into())));
         }
         let half = n / 2;
         let mut parts = Vec::with_capacity(2);
@@ -230,7 +230,7 @@ impl ProducerBatch {
                 transactional: false,
             };
             if let Err(e) = part.seal(&options) {
-                return Err((self, e.to_string()));
+                return Err(Box::new((self, e.to_string())));
             }
             parts.push((first, count, part));
         }

@@ -393,7 +393,8 @@ impl<N: Network> Sender<N> {
                     original.complete(outcome);
                     return;
                 }
-                Err((b, why)) => {
+                Err(failed) => {
+                    let (b, why) = *failed;
                     log::warn!("cannot split a batch: {why}");
                     b
                 }
