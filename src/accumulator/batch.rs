@@ -10,6 +10,9 @@ use crate::record_batch::{
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The parts and the original's outcome, or the batch back with why not.
+pub(crate) type SplitResult = Result<(Vec<ProducerBatch>, Outcome), Box<(ProducerBatch, String)>>;
+
 /// A callback waiting for its record's batch, with what its metadata needs.
 pub(crate) struct PendingCallback {
     pub(crate) info: RecordInfo,
@@ -180,10 +183,7 @@ impl ProducerBatch {
     /// sequences its records had, so idempotence is undisturbed; callbacks
     /// move with their records, and handles follow through the returned
     /// split outcome (which the caller must set on the original result).
-    pub(crate) fn split(
-        mut self,
-        compression: Compression,
-    ) -> Result<(Vec<ProducerBatch>, Outcome), Box<(ProducerBatch, String)>> {
+    pub(crate) fn split(mut self, compression: Compression) -> SplitResult {
         let records = match read_batches(self.wire()) {
             Ok(mut batches) if batches.len() == 1 => batches.remove(0).records,
             Ok(_) => return Err(Box::new((self, "not one batch".into()))),

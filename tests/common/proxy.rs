@@ -1,0 +1,303 @@
+//! A fault-injecting TCP proxy that understands Kafka framing, and a tansu
+//! broker that advertises the proxy's address (so that every connection the
+//! producer makes, bootstrap and leader alike, goes through the proxy).
+//!
+//! Faults:
+//! - [`FaultProxy::drop_produce_responses`]: for the next N Produce requests
+//!   (any connection), forward the request, wait until the broker's response
+//!   to it arrives at the proxy (so the broker certainly has the batch), then
+//!   throw the response away and close both sides of that connection. The
+//!   producer sees its request fail with a dropped connection and must retry
+//!   a batch the broker already wrote.
+//! - [`FaultProxy::close_all`]: cut every open connection now.
+
+use super::in_ci;
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const PRODUCE: i16 = 0;
+
+#[derive(Default)]
+struct State {
+    stop: AtomicBool,
+    /// Produce responses still to drop (armed faults).
+    armed: AtomicUsize,
+    /// Produce responses dropped so far (faults that happened).
+    dropped: AtomicUsize,
+    /// Produce requests forwarded so far.
+    produce_requests: AtomicUsize,
+    /// Connections accepted so far.
+    accepted: AtomicUsize,
+    conns: Mutex<Vec<TcpStream>>,
+}
+
+/// A proxy on a loopback port forwarding to `127.0.0.1:target`.
+pub struct FaultProxy {
+    /// The proxy's port.
+    pub port: u16,
+    state: Arc<State>,
+}
+
+fn read_frame(s: &mut impl Read) -> Option<Vec<u8>> {
+    let mut size = [0u8; 4];
+    s.read_exact(&mut size).ok()?;
+    let size = i32::from_be_bytes(size);
+    if !(0..256 << 20).contains(&size) {
+        return None;
+    }
+    let mut frame = vec![0u8; 4 + size as usize];
+    frame[..4].copy_from_slice(&(size).to_be_bytes());
+    s.read_exact(&mut frame[4..]).ok()?;
+    Some(frame)
+}
+
+fn shut(streams: &[&TcpStream]) {
+    for s in streams {
+        let _ = s.shutdown(Shutdown::Both);
+    }
+}
+
+impl FaultProxy {
+    /// Starts a proxy on a free port.
+    pub fn start(target: u16) -> FaultProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let state = Arc::new(State::default());
+        let st = state.clone();
+        std::thread::Builder::new()
+            .name("fault-proxy-accept".into())
+            .spawn(move || {
+                while !st.stop.load(Ordering::SeqCst) {
+                    let client = match listener.accept() {
+                        Ok((c, _)) => c,
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                            std::thread::sleep(Duration::from_millis(2));
+                            continue;
+                        }
+                        Err(_) => break,
+                    };
+                    let Ok(broker) = TcpStream::connect(("127.0.0.1", target)) else {
+                        drop(client);
+                        continue;
+                    };
+                    st.accepted.fetch_add(1, Ordering::SeqCst);
+                    Self::pump(client, broker, st.clone());
+                }
+            })
+            .unwrap();
+        FaultProxy { port, state }
+    }
+
+    fn pump(client: TcpStream, broker: TcpStream, st: Arc<State>) {
+        client.set_nonblocking(false).unwrap();
+        let _ = client.set_nodelay(true);
+        let _ = broker.set_nodelay(true);
+        {
+            let mut c = st.conns.lock().unwrap();
+            c.retain(|s| s.peer_addr().is_ok());
+            c.push(client.try_clone().unwrap());
+            c.push(broker.try_clone().unwrap());
+        }
+        // Correlation ids of Produce requests whose responses must be dropped.
+        let doomed: Arc<Mutex<HashSet<i32>>> = Arc::default();
+        let (mut c_in, mut b_out) = (client.try_clone().unwrap(), broker.try_clone().unwrap());
+        let (st1, doomed1) = (st.clone(), doomed.clone());
+        std::thread::spawn(move || {
+            while let Some(frame) = read_frame(&mut c_in) {
+                if frame.len() >= 12 {
+                    let api_key = i16::from_be_bytes([frame[4], frame[5]]);
+                    let corr = i32::from_be_bytes([frame[8], frame[9], frame[10], frame[11]]);
+                    if api_key == PRODUCE {
+                        st1.produce_requests.fetch_add(1, Ordering::SeqCst);
+                        let take = st1
+                            .armed
+                            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                            .is_ok();
+                        if take {
+                            doomed1.lock().unwrap().insert(corr);
+                        }
+                    }
+                }
+                if b_out.write_all(&frame).is_err() {
+                    break;
+                }
+            }
+            shut(&[&c_in, &b_out]);
+        });
+        let (mut b_in, mut c_out) = (broker, client);
+        std::thread::spawn(move || {
+            while let Some(frame) = read_frame(&mut b_in) {
+                if frame.len() >= 8 {
+                    let corr = i32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]);
+                    if doomed.lock().unwrap().remove(&corr) {
+                        // The broker answered (so it has the batch): the
+                        // producer never hears it.
+                        st.dropped.fetch_add(1, Ordering::SeqCst);
+                        break;
+                    }
+                }
+                if c_out.write_all(&frame).is_err() {
+                    break;
+                }
+            }
+            shut(&[&b_in, &c_out]);
+        });
+    }
+
+    /// Arms `n` more faults: each of the next `n` Produce requests is
+    /// forwarded, and its response is swallowed and the connection closed.
+    pub fn drop_produce_responses(&self, n: usize) {
+        self.state.armed.fetch_add(n, Ordering::SeqCst);
+    }
+
+    /// Disarms whatever is still armed; returns how many were.
+    pub fn disarm(&self) -> usize {
+        self.state.armed.swap(0, Ordering::SeqCst)
+    }
+
+    /// Faults still armed.
+    pub fn armed(&self) -> usize {
+        self.state.armed.load(Ordering::SeqCst)
+    }
+
+    /// Produce responses dropped so far.
+    pub fn dropped(&self) -> usize {
+        self.state.dropped.load(Ordering::SeqCst)
+    }
+
+    /// Produce requests forwarded so far.
+    pub fn produce_requests(&self) -> usize {
+        self.state.produce_requests.load(Ordering::SeqCst)
+    }
+
+    /// Connections accepted so far.
+    pub fn accepted(&self) -> usize {
+        self.state.accepted.load(Ordering::SeqCst)
+    }
+
+    /// Closes every open connection.
+    pub fn close_all(&self) {
+        for c in self.state.conns.lock().unwrap().drain(..) {
+            let _ = c.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.state.stop.store(true, Ordering::SeqCst);
+        self.close_all();
+    }
+}
+
+fn tansu_bin() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("TANSU_BIN") {
+        return Some(PathBuf::from(p));
+    }
+    let p = PathBuf::from(std::env::var_os("HOME")?).join(".cache/ksync/tansu/bin/tansu");
+    p.exists().then_some(p)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// A private tansu broker reachable only through a [`FaultProxy`]; both are
+/// stopped on drop.
+pub struct TansuBehindProxy {
+    child: Child,
+    dir: PathBuf,
+    /// The proxy the broker advertises.
+    pub proxy: FaultProxy,
+    /// `127.0.0.1:PROXY_PORT`: what clients bootstrap from.
+    pub bootstrap: String,
+}
+
+impl TansuBehindProxy {
+    /// Starts tansu advertising a fresh proxy's address and creates `topic`.
+    /// Returns `None` (after saying why) when tansu is not installed and `CI`
+    /// is not set; panics in CI.
+    pub fn start(topic: &str, partitions: i32) -> Option<TansuBehindProxy> {
+        let Some(bin) = tansu_bin() else {
+            assert!(
+                !in_ci(),
+                "tansu is required in CI: set TANSU_BIN (scripts/test.sh installs it)"
+            );
+            eprintln!("SKIPPED: tansu not found (set TANSU_BIN); run scripts/test.sh");
+            return None;
+        };
+        let tansu_port = free_port();
+        let proxy = FaultProxy::start(tansu_port);
+        let dir = std::env::temp_dir().join(format!(
+            "ksync-tansu-proxy-{}-{tansu_port}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).expect("tansu dir");
+        let log = std::fs::File::create(dir.join("tansu.log")).expect("tansu log");
+        let child = Command::new(&bin)
+            .current_dir(&dir)
+            .args([
+                "broker",
+                "--listener-url",
+                &format!("tcp://127.0.0.1:{tansu_port}"),
+                "--advertised-listener-url",
+                &format!("tcp://127.0.0.1:{}", proxy.port),
+                "--storage-engine",
+                "memory://tansu/",
+            ])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start tansu at {}: {e}", bin.display()));
+        let bootstrap = format!("127.0.0.1:{}", proxy.port);
+        let t = TansuBehindProxy {
+            child,
+            dir,
+            proxy,
+            bootstrap,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", tansu_port)).is_err() {
+            assert!(Instant::now() < deadline, "tansu did not start listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let out = Command::new(&bin)
+            .current_dir(&t.dir)
+            .args([
+                "topic",
+                "create",
+                topic,
+                "--broker",
+                &format!("tcp://127.0.0.1:{tansu_port}"),
+                "--partitions",
+                &partitions.to_string(),
+            ])
+            .output()
+            .expect("run tansu topic create");
+        assert!(
+            out.status.success(),
+            "tansu topic create {topic} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(t)
+    }
+}
+
+impl Drop for TansuBehindProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
