@@ -9,9 +9,9 @@ use crate::error::Error;
 use crate::protocol::messages::metadata::MetadataResponse;
 use crate::protocol::ErrorCode;
 use parking_lot::{Condvar, Mutex, RwLock};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// One partition's leadership.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,8 +99,9 @@ pub(crate) fn parse(resp: &MetadataResponse) -> (Brokers, HashMap<String, TopicM
 #[derive(Default)]
 pub(crate) struct ClusterView {
     topics: RwLock<HashMap<String, Arc<TopicMeta>>>,
-    /// Topics callers need that the sender should ask for.
-    wanted: Mutex<BTreeSet<String>>,
+    /// Topics callers need that the sender should ask for, with when a
+    /// caller last asked (real time: callers wait on real condvars).
+    wanted: Mutex<BTreeMap<String, Instant>>,
     generation: Mutex<u64>,
     updated: Condvar,
 }
@@ -132,7 +133,12 @@ impl ClusterView {
         if let Some(t) = self.topic(topic) {
             return Ok(t);
         }
-        if self.wanted.lock().insert(topic.to_owned()) {
+        if self
+            .wanted
+            .lock()
+            .insert(topic.to_owned(), Instant::now())
+            .is_none()
+        {
             wake();
         }
         let mut gen = self.generation.lock();
@@ -156,9 +162,14 @@ impl ClusterView {
         }
     }
 
-    /// Topics callers are waiting for (sender side).
-    pub(crate) fn wanted(&self) -> Vec<String> {
-        self.wanted.lock().iter().cloned().collect()
+    /// Topics callers are waiting for (sender side). Topics nobody asked
+    /// for within `max_wait` (every waiter has given up) are dropped, so an
+    /// unknown topic is not looked up forever.
+    pub(crate) fn wanted(&self, max_wait: Duration) -> Vec<String> {
+        let now = Instant::now();
+        let mut wanted = self.wanted.lock();
+        wanted.retain(|_, asked| now.saturating_duration_since(*asked) <= max_wait);
+        wanted.keys().cloned().collect()
     }
 
     /// Publishes a metadata update (sender side) and wakes waiting callers.
@@ -172,7 +183,7 @@ impl ClusterView {
         }
         {
             let mut wanted = self.wanted.lock();
-            wanted.retain(|t| topics.get(t).is_none_or(|m| m.partitions.is_empty()));
+            wanted.retain(|t, _| topics.get(t).is_none_or(|m| m.partitions.is_empty()));
         }
         let mut gen = self.generation.lock();
         *gen += 1;
@@ -242,7 +253,7 @@ mod tests {
             .wait_for_topic("t", t0, Some(t0 + Duration::from_millis(20)), &wake)
             .unwrap_err();
         assert!(matches!(err, Error::MetadataTimeout { .. }), "{err}");
-        assert_eq!(view.wanted(), ["t"]);
+        assert_eq!(view.wanted(Duration::from_secs(60)), ["t"]);
         let v2 = view.clone();
         let waiter = std::thread::spawn(move || {
             v2.wait_for_topic("t", Instant::now(), None, &|| {})
@@ -252,6 +263,6 @@ mod tests {
         let (_, topics) = parse(&response("t", &[1, 1]));
         view.publish(&topics.into_iter().map(|(k, v)| (k, Arc::new(v))).collect());
         assert_eq!(waiter.join().unwrap().unwrap(), 2);
-        assert!(view.wanted().is_empty());
+        assert!(view.wanted(Duration::from_secs(60)).is_empty());
     }
 }

@@ -65,7 +65,8 @@ impl<N: Network> Sender<N> {
         if self.metadata_in_flight {
             return;
         }
-        let wanted = self.shared.cluster.wanted();
+        let keep = self.shared.config.max_block + std::time::Duration::from_secs(60);
+        let wanted = self.shared.cluster.wanted(keep);
         let due = self.metadata_needed || !wanted.is_empty() || now >= self.metadata_due;
         if !due {
             wake.at(self.metadata_due);

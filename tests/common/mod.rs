@@ -10,6 +10,8 @@
 //!   (`check.crcs=true`), never with our own decoder.
 #![allow(dead_code)]
 
+pub mod faults;
+pub mod proxy;
 pub mod raw;
 
 use rdkafka::config::ClientConfig;

@@ -9,10 +9,22 @@
 //!   throw the response away and close both sides of that connection. The
 //!   producer sees its request fail with a dropped connection and must retry
 //!   a batch the broker already wrote.
+//! - [`FaultProxy::inject_partition_error`]: the next Produce request
+//!   reaches the broker without its first partition (that batch is not
+//!   written), and the proxy adds an error for that partition to the
+//!   broker's answer (held back for a moment, so that the producer has
+//!   more requests in flight when the error arrives). Requests and responses
+//!   are decoded and re-encoded with the independent `kafka-protocol` crate.
 //! - [`FaultProxy::close_all`]: cut every open connection now.
 
 use super::in_ci;
-use std::collections::HashSet;
+use bytes::{Bytes, BytesMut};
+use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
+use kafka_protocol::messages::{
+    ProduceRequest, ProduceResponse, RequestHeader, ResponseHeader, TopicName,
+};
+use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -34,7 +46,115 @@ struct State {
     produce_requests: AtomicUsize,
     /// Connections accepted so far.
     accepted: AtomicUsize,
+    /// Partition errors still to inject.
+    injections: Mutex<VecDeque<Injection>>,
+    /// Partition errors injected so far: (topic, partition, code).
+    injected: Mutex<Vec<(String, i32, i16)>>,
     conns: Mutex<Vec<TcpStream>>,
+}
+
+/// An error the proxy answers for one partition of a Produce request.
+#[derive(Debug, Clone, Copy)]
+struct Injection {
+    code: i16,
+    hold: Duration,
+}
+
+/// How to change the broker's answer to one Produce request.
+struct Edit {
+    version: i16,
+    /// The request reached the broker as an ApiVersions v0 request (it had
+    /// no other partition): answer entirely from here.
+    replaced: bool,
+    topic: TopicName,
+    partition: i32,
+    code: i16,
+    hold: Duration,
+}
+
+/// Removes the first partition of a Produce request frame. Returns the
+/// frame to forward and the edit to apply to the answer.
+fn strip_first_partition(frame: &[u8], inj: Injection) -> Result<(Vec<u8>, Edit), String> {
+    let version = i16::from_be_bytes([frame[6], frame[7]]);
+    let mut b = Bytes::copy_from_slice(&frame[4..]);
+    let header = RequestHeader::decode(&mut b, ProduceRequest::header_version(version))
+        .map_err(|e| e.to_string())?;
+    let mut req = ProduceRequest::decode(&mut b, version).map_err(|e| e.to_string())?;
+    let t = req.topic_data.first_mut().ok_or("no topic")?;
+    let topic = t.name.clone();
+    if t.partition_data.is_empty() {
+        return Err("no partition".into());
+    }
+    let partition = t.partition_data.remove(0).index;
+    if t.partition_data.is_empty() {
+        req.topic_data.remove(0);
+    }
+    let mut edit = Edit {
+        version,
+        replaced: false,
+        topic,
+        partition,
+        code: inj.code,
+        hold: inj.hold,
+    };
+    let mut out = BytesMut::new();
+    if req.topic_data.is_empty() {
+        // Nothing left to write: an ApiVersions v0 request with the same
+        // correlation id keeps the broker's answers in order.
+        edit.replaced = true;
+        out.extend_from_slice(&18i16.to_be_bytes());
+        out.extend_from_slice(&0i16.to_be_bytes());
+        out.extend_from_slice(&header.correlation_id.to_be_bytes());
+        out.extend_from_slice(&(-1i16).to_be_bytes());
+    } else {
+        header
+            .encode(&mut out, ProduceRequest::header_version(version))
+            .map_err(|e| e.to_string())?;
+        req.encode(&mut out, version).map_err(|e| e.to_string())?;
+    }
+    let mut f = (out.len() as i32).to_be_bytes().to_vec();
+    f.extend_from_slice(&out);
+    Ok((f, edit))
+}
+
+/// The broker's answer with the edit applied.
+fn apply_edit(frame: &[u8], edit: &Edit) -> Result<Vec<u8>, String> {
+    let v = edit.version;
+    let mut b = Bytes::copy_from_slice(&frame[4..]);
+    let (header, mut resp) = if edit.replaced {
+        let corr = i32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]);
+        (
+            ResponseHeader::default().with_correlation_id(corr),
+            ProduceResponse::default(),
+        )
+    } else {
+        let h = ResponseHeader::decode(&mut b, ProduceResponse::header_version(v))
+            .map_err(|e| e.to_string())?;
+        (
+            h,
+            ProduceResponse::decode(&mut b, v).map_err(|e| e.to_string())?,
+        )
+    };
+    let part = PartitionProduceResponse::default()
+        .with_index(edit.partition)
+        .with_error_code(edit.code)
+        .with_base_offset(-1);
+    match resp.responses.iter_mut().find(|t| t.name == edit.topic) {
+        Some(t) => t.partition_responses.push(part),
+        None => resp.responses.push(
+            TopicProduceResponse::default()
+                .with_name(edit.topic.clone())
+                .with_partition_responses(vec![part]),
+        ),
+    }
+    let mut out = BytesMut::new();
+    header
+        .encode(&mut out, ProduceResponse::header_version(v))
+        .map_err(|e| e.to_string())?;
+    resp.encode(&mut out, v).map_err(|e| e.to_string())?;
+    let mut f = (out.len() as i32).to_be_bytes().to_vec();
+    f.extend_from_slice(&out);
+    Ok(f)
 }
 
 /// A proxy on a loopback port forwarding to `127.0.0.1:target`.
@@ -107,21 +227,41 @@ impl FaultProxy {
         }
         // Correlation ids of Produce requests whose responses must be dropped.
         let doomed: Arc<Mutex<HashSet<i32>>> = Arc::default();
+        // Correlation ids of Produce requests whose responses must be edited.
+        let edits: Arc<Mutex<HashMap<i32, Edit>>> = Arc::default();
         let (mut c_in, mut b_out) = (client.try_clone().unwrap(), broker.try_clone().unwrap());
-        let (st1, doomed1) = (st.clone(), doomed.clone());
+        let (st1, doomed1, edits1) = (st.clone(), doomed.clone(), edits.clone());
         std::thread::spawn(move || {
-            while let Some(frame) = read_frame(&mut c_in) {
+            while let Some(mut frame) = read_frame(&mut c_in) {
                 if frame.len() >= 12 {
                     let api_key = i16::from_be_bytes([frame[4], frame[5]]);
                     let corr = i32::from_be_bytes([frame[8], frame[9], frame[10], frame[11]]);
                     if api_key == PRODUCE {
                         st1.produce_requests.fetch_add(1, Ordering::SeqCst);
-                        let take = st1
-                            .armed
-                            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                            .is_ok();
-                        if take {
-                            doomed1.lock().unwrap().insert(corr);
+                        let inj = st1.injections.lock().unwrap().pop_front();
+                        if let Some(inj) = inj {
+                            match strip_first_partition(&frame, inj) {
+                                Ok((f, edit)) => {
+                                    st1.injected.lock().unwrap().push((
+                                        edit.topic.0.to_string(),
+                                        edit.partition,
+                                        edit.code,
+                                    ));
+                                    edits1.lock().unwrap().insert(corr, edit);
+                                    frame = f;
+                                }
+                                Err(e) => panic!("proxy cannot edit a Produce request: {e}"),
+                            }
+                        } else {
+                            let take = st1
+                                .armed
+                                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                                    n.checked_sub(1)
+                                })
+                                .is_ok();
+                            if take {
+                                doomed1.lock().unwrap().insert(corr);
+                            }
                         }
                     }
                 }
@@ -142,6 +282,16 @@ impl FaultProxy {
                         st.dropped.fetch_add(1, Ordering::SeqCst);
                         break;
                     }
+                    let edit = edits.lock().unwrap().remove(&corr);
+                    if let Some(edit) = edit {
+                        let edited = apply_edit(&frame, &edit)
+                            .unwrap_or_else(|e| panic!("proxy cannot edit a Produce answer: {e}"));
+                        std::thread::sleep(edit.hold);
+                        if c_out.write_all(&edited).is_err() {
+                            break;
+                        }
+                        continue;
+                    }
                 }
                 if c_out.write_all(&frame).is_err() {
                     break;
@@ -155,6 +305,29 @@ impl FaultProxy {
     /// forwarded, and its response is swallowed and the connection closed.
     pub fn drop_produce_responses(&self, n: usize) {
         self.state.armed.fetch_add(n, Ordering::SeqCst);
+    }
+
+    /// The next Produce request (any connection) reaches the broker without
+    /// its first partition, and that partition is answered `code`, the
+    /// answer held back `hold` (answers after it on the connection wait too).
+    /// Takes precedence over [`drop_produce_responses`](Self::drop_produce_responses)
+    /// for that request.
+    pub fn inject_partition_error(&self, code: i16, hold: Duration) {
+        self.state
+            .injections
+            .lock()
+            .unwrap()
+            .push_back(Injection { code, hold });
+    }
+
+    /// Partition errors not injected yet.
+    pub fn injections_pending(&self) -> usize {
+        self.state.injections.lock().unwrap().len()
+    }
+
+    /// Partition errors injected so far: (topic, partition, code).
+    pub fn injected(&self) -> Vec<(String, i32, i16)> {
+        self.state.injected.lock().unwrap().clone()
     }
 
     /// Disarms whatever is still armed; returns how many were.
