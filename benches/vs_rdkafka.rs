@@ -913,6 +913,9 @@ mod parent {
         for (mib, size, rtt) in [
             (4, 1000, Some(100)),
             (32, 1000, Some(100)),
+            // Records larger than batch.size: a batch each.
+            (4, 100_000, Some(100)),
+            (4, 100_000, None),
             (4, 10_000, None),
         ] {
             let mut s = base(0);

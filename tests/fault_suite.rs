@@ -8,8 +8,10 @@
 //! Twelve faults on librdkafka's 3-broker mock cluster, each run with
 //! idempotence on (everything exactly once, in order, nothing failed) and
 //! off (acks=all with retries: nothing lost; duplicates and reorders are
-//! printed), and one on tansu — which does check sequence numbers — behind a
-//! proxy that drops connections after the broker answered a Produce request.
+//! printed), and two on tansu — which does check sequence numbers — behind
+//! a proxy (`tests/common/proxy.rs`): one drops connections after the broker
+//! answered a Produce request, the other also makes a batch fail for good
+//! (INVALID_RECORD) while such an answer is being lost.
 //!
 //! Every scenario prints one line for the results table:
 //! `FAULT <scenario> idempotence=<on|off> records=<n> lost=<l> duplicated=<d>

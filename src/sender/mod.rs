@@ -182,7 +182,7 @@ impl<N: Network> Sender<N> {
         self.maybe_request_metadata(now, &mut wake);
         self.maybe_init_producer_id(now, &mut wake);
         self.expire_batches(now, &mut wake);
-        if self.can_produce() {
+        if self.can_produce() || self.idempotence.as_ref().is_some_and(|i| i.bump_needed) {
             while self.drain_and_send(now, &mut wake) > 0 {}
         }
         wake.0

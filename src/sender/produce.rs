@@ -85,6 +85,12 @@ impl<N: Network> Sender<N> {
         let cfg = self.shared.config.clone();
         let flushing = self.shared.acc.flushing() || self.closing();
         let idempotent = self.idempotence.is_some();
+        // While an epoch bump waits, only batches that may already be written
+        // are sent (under their old stamp), so the broker can tell us.
+        let bumping = self.idempotence.as_ref().is_some_and(|i| i.bump_needed);
+        if bumping {
+            self.settle_before_bump();
+        }
         let mut per_node: HashMap<NodeId, (usize, Vec<ProducerBatch>)> = HashMap::new();
         for tq in self.shared.acc.topics() {
             let meta = self.topics.get(&*tq.name).cloned();
@@ -96,6 +102,9 @@ impl<N: Network> Sender<N> {
                     let Some(head) = q.batches.front() else {
                         continue;
                     };
+                    if bumping && !self.resolves_before_bump(head) {
+                        continue;
+                    }
                     if head.is_sealed() {
                         if let Some(at) = head.retry_at.filter(|at| *at > now) {
                             wake.at(at);
@@ -362,6 +371,13 @@ impl<N: Network> Sender<N> {
         let cfg = self.shared.config.clone();
         batch.last_error = Some(code);
         batch.maybe_written |= unanswered || code.may_have_persisted();
+        if code == ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER && self.idempotence.is_some() {
+            // The broker has our producer state and says this sequence does
+            // not fit: a copy it had written would be answered as a duplicate
+            // (it keeps the last five batches, and at most five are in flight).
+            // So no attempt of this batch is in the log.
+            batch.maybe_written = false;
+        }
         if code.needs_metadata_refresh() {
             self.metadata_needed = true;
         }
@@ -435,6 +451,61 @@ impl<N: Network> Sender<N> {
         self.complete_failed(batch, error);
     }
 
+    /// A queued batch that must be resolved under its current stamp before
+    /// an epoch bump: sent, maybe written, and stamped with the current
+    /// producer id and epoch. Re-stamping it could write it twice.
+    pub(super) fn resolves_before_bump(&self, b: &ProducerBatch) -> bool {
+        self.idempotence.as_ref().is_some_and(|i| {
+            b.is_sealed()
+                && b.maybe_written
+                && b.base_sequence >= 0
+                && b.producer_id == i.producer_id
+                && b.producer_epoch == i.epoch
+        })
+    }
+
+    /// Before a bump: a batch queued behind a sequenced batch that is known
+    /// not to be written (same stamp) cannot be in the log either — the broker
+    /// only appends contiguous sequences — so it needs no resolving.
+    pub(super) fn settle_before_bump(&mut self) {
+        let Some(idem) = self.idempotence.as_ref() else {
+            return;
+        };
+        let (pid, epoch) = (idem.producer_id, idem.epoch);
+        for tq in self.shared.acc.topics() {
+            for q in &tq.partitions {
+                let mut q = q.lock();
+                let mut hole = false;
+                for b in q.batches.iter_mut() {
+                    let current = b.is_sealed()
+                        && b.base_sequence >= 0
+                        && b.producer_id == pid
+                        && b.producer_epoch == epoch;
+                    if !current {
+                        continue;
+                    }
+                    if hole {
+                        b.maybe_written = false;
+                    } else if !b.maybe_written {
+                        hole = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether any queued batch must be resolved before the epoch bump.
+    pub(super) fn unresolved_before_bump(&self) -> bool {
+        self.shared.acc.topics().iter().any(|tq| {
+            tq.partitions.iter().any(|q| {
+                q.lock()
+                    .batches
+                    .iter()
+                    .any(|b| self.resolves_before_bump(b))
+            })
+        })
+    }
+
     /// The Java client's rules for idempotence errors (see `idempotence`):
     /// whether to retry, requesting an epoch bump where the broker lost or
     /// refused our producer state.
@@ -446,6 +517,14 @@ impl<N: Network> Sender<N> {
             return false;
         }
         let current = batch.producer_id == idem.producer_id && batch.producer_epoch == idem.epoch;
+        // A batch that may already be written cannot be re-stamped without
+        // risking a second copy: when the broker's answer leaves that open
+        // (it lost our producer state), it fails and says it may have been
+        // written.
+        let ambiguous = batch.maybe_written && code == ErrorCode::UNKNOWN_PRODUCER_ID;
+        if ambiguous {
+            return false;
+        }
         match code {
             ErrorCode::UNKNOWN_PRODUCER_ID | ErrorCode::INVALID_PRODUCER_EPOCH => {
                 if current {

@@ -163,7 +163,10 @@ impl<N: Network> Sender<N> {
         let needs = !idem.requested && (idem.producer_id < 0 || bump);
         // A bump waits until every Produce request has been answered, so no
         // answer under the old epoch can arrive after the reset.
-        if !needs || (bump && self.produce_in_flight() > 0) || self.shared.fatal.lock().is_some() {
+        if !needs
+            || (bump && (self.produce_in_flight() > 0 || self.unresolved_before_bump()))
+            || self.shared.fatal.lock().is_some()
+        {
             return;
         }
         let (pid, epoch) = (idem.producer_id, idem.epoch);

@@ -9,9 +9,9 @@
 //!   throw the response away and close both sides of that connection. The
 //!   producer sees its request fail with a dropped connection and must retry
 //!   a batch the broker already wrote.
-//! - [`FaultProxy::inject_partition_error`]: the next Produce request
-//!   reaches the broker without its first partition (that batch is not
-//!   written), and the proxy adds an error for that partition to the
+//! - [`FaultProxy::inject_partition_error`]: the next Produce request that
+//!   carries a batch the broker was not sent before reaches the broker
+//!   without that batch (it is not written), and the proxy adds an error for that partition to the
 //!   broker's answer (held back for a moment, so that the producer has
 //!   more requests in flight when the error arrives). Requests and responses
 //!   are decoded and re-encoded with the independent `kafka-protocol` crate.
@@ -50,6 +50,8 @@ struct State {
     injections: Mutex<VecDeque<Injection>>,
     /// Partition errors injected so far: (topic, partition, code).
     injected: Mutex<Vec<(String, i32, i16)>>,
+    /// Every batch forwarded so far.
+    seen: Mutex<HashSet<BatchKey>>,
     conns: Mutex<Vec<TcpStream>>,
 }
 
@@ -72,22 +74,57 @@ struct Edit {
     hold: Duration,
 }
 
-/// Removes the first partition of a Produce request frame. Returns the
-/// frame to forward and the edit to apply to the answer.
-fn strip_first_partition(frame: &[u8], inj: Injection) -> Result<(Vec<u8>, Edit), String> {
+/// Identifies a record batch across retries (a retry resends the same
+/// bytes): topic, partition, CRC, length.
+type BatchKey = (String, i32, u32, usize);
+
+fn batch_key(topic: &TopicName, partition: i32, records: &Option<Bytes>) -> Option<BatchKey> {
+    let r = records.as_ref()?;
+    (r.len() >= 21).then(|| {
+        (
+            topic.0.to_string(),
+            partition,
+            u32::from_be_bytes([r[17], r[18], r[19], r[20]]),
+            r.len(),
+        )
+    })
+}
+
+/// Notes every batch of a Produce request frame in `seen`. With `inj`,
+/// also removes the first batch the broker has not been sent before (a
+/// retry is left alone: a broker that already wrote it would not call it
+/// invalid) and returns the frame to forward and the edit to apply to the
+/// answer; `Ok(None)` when every batch is a retry.
+fn note_and_strip(
+    frame: &[u8],
+    inj: Option<Injection>,
+    seen: &Mutex<HashSet<BatchKey>>,
+) -> Result<Option<(Vec<u8>, Edit)>, String> {
     let version = i16::from_be_bytes([frame[6], frame[7]]);
     let mut b = Bytes::copy_from_slice(&frame[4..]);
     let header = RequestHeader::decode(&mut b, ProduceRequest::header_version(version))
         .map_err(|e| e.to_string())?;
     let mut req = ProduceRequest::decode(&mut b, version).map_err(|e| e.to_string())?;
-    let t = req.topic_data.first_mut().ok_or("no topic")?;
-    let topic = t.name.clone();
-    if t.partition_data.is_empty() {
-        return Err("no partition".into());
+    let mut seen = seen.lock().unwrap();
+    let mut fresh = None;
+    for (ti, t) in req.topic_data.iter().enumerate() {
+        for (pi, p) in t.partition_data.iter().enumerate() {
+            if let Some(key) = batch_key(&t.name, p.index, &p.records) {
+                if seen.insert(key) && fresh.is_none() {
+                    fresh = Some((ti, pi));
+                }
+            }
+        }
     }
-    let partition = t.partition_data.remove(0).index;
+    drop(seen);
+    let (Some(inj), Some((ti, pi))) = (inj, fresh) else {
+        return Ok(None);
+    };
+    let t = &mut req.topic_data[ti];
+    let topic = t.name.clone();
+    let partition = t.partition_data.remove(pi).index;
     if t.partition_data.is_empty() {
-        req.topic_data.remove(0);
+        req.topic_data.remove(ti);
     }
     let mut edit = Edit {
         version,
@@ -114,7 +151,7 @@ fn strip_first_partition(frame: &[u8], inj: Injection) -> Result<(Vec<u8>, Edit)
     }
     let mut f = (out.len() as i32).to_be_bytes().to_vec();
     f.extend_from_slice(&out);
-    Ok((f, edit))
+    Ok(Some((f, edit)))
 }
 
 /// The broker's answer with the edit applied.
@@ -238,20 +275,18 @@ impl FaultProxy {
                     let corr = i32::from_be_bytes([frame[8], frame[9], frame[10], frame[11]]);
                     if api_key == PRODUCE {
                         st1.produce_requests.fetch_add(1, Ordering::SeqCst);
-                        let inj = st1.injections.lock().unwrap().pop_front();
-                        if let Some(inj) = inj {
-                            match strip_first_partition(&frame, inj) {
-                                Ok((f, edit)) => {
-                                    st1.injected.lock().unwrap().push((
-                                        edit.topic.0.to_string(),
-                                        edit.partition,
-                                        edit.code,
-                                    ));
-                                    edits1.lock().unwrap().insert(corr, edit);
-                                    frame = f;
-                                }
-                                Err(e) => panic!("proxy cannot edit a Produce request: {e}"),
-                            }
+                        let inj = st1.injections.lock().unwrap().front().copied();
+                        let edited = note_and_strip(&frame, inj, &st1.seen)
+                            .unwrap_or_else(|e| panic!("proxy cannot edit a Produce request: {e}"));
+                        if let Some((f, edit)) = edited {
+                            st1.injections.lock().unwrap().pop_front();
+                            st1.injected.lock().unwrap().push((
+                                edit.topic.0.to_string(),
+                                edit.partition,
+                                edit.code,
+                            ));
+                            edits1.lock().unwrap().insert(corr, edit);
+                            frame = f;
                         } else {
                             let take = st1
                                 .armed
@@ -307,9 +342,10 @@ impl FaultProxy {
         self.state.armed.fetch_add(n, Ordering::SeqCst);
     }
 
-    /// The next Produce request (any connection) reaches the broker without
-    /// its first partition, and that partition is answered `code`, the
-    /// answer held back `hold` (answers after it on the connection wait too).
+    /// The next Produce request (any connection) with a batch not sent
+    /// before reaches the broker without that batch, and that partition is
+    /// answered `code`, the answer held back `hold` (answers after it on
+    /// the connection wait too).
     /// Takes precedence over [`drop_produce_responses`](Self::drop_produce_responses)
     /// for that request.
     pub fn inject_partition_error(&self, code: i16, hold: Duration) {
