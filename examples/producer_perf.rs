@@ -442,7 +442,7 @@ fn print_metrics(m: &MetricsSnapshot, client_id: &str) {
     .collect();
     let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
     println!();
-    println!("{:<width$} : {}", "Metric Name", "Value");
+    println!("{:<width$} : Value", "Metric Name");
     for (name, value) in rows {
         println!("{name:<width$} : {value}");
     }
