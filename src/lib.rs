@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod error;
+pub(crate) mod hash;
 pub(crate) mod metadata;
 pub mod metrics;
 pub mod net;

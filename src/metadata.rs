@@ -6,6 +6,7 @@
 //! partitioning) and wait on (a topic seen for the first time).
 
 use crate::error::Error;
+use crate::hash::FastMap;
 use crate::protocol::messages::metadata::MetadataResponse;
 use crate::protocol::ErrorCode;
 use parking_lot::{Condvar, Mutex, RwLock};
@@ -98,7 +99,7 @@ pub(crate) fn parse(resp: &MetadataResponse) -> (Brokers, HashMap<String, TopicM
 /// What caller threads see of the cluster, kept current by the sender.
 #[derive(Default)]
 pub(crate) struct ClusterView {
-    topics: RwLock<HashMap<String, Arc<TopicMeta>>>,
+    topics: RwLock<FastMap<String, Arc<TopicMeta>>>,
     /// Topics callers need that the sender should ask for, with when a
     /// caller last asked (real time: callers wait on real condvars).
     wanted: Mutex<BTreeMap<String, Instant>>,

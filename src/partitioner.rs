@@ -47,9 +47,9 @@
 
 use crate::config::ProducerConfig;
 use crate::error::Error;
+use crate::hash::FastMap;
 use parking_lot::{Mutex, RwLock};
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What a partitioner sees of one record.
@@ -191,7 +191,7 @@ pub struct DefaultPartitioner {
     sticky_bytes: usize,
     /// Per topic: the sticky partition. The map's write lock is taken only to
     /// add a topic; each topic's own lock is held for a few instructions.
-    topics: RwLock<HashMap<String, Mutex<Sticky>>>,
+    topics: RwLock<FastMap<String, Mutex<Sticky>>>,
 }
 
 /// A topic's current sticky partition.
@@ -214,7 +214,7 @@ impl DefaultPartitioner {
     pub fn new(config: &ProducerConfig) -> Self {
         DefaultPartitioner {
             sticky_bytes: config.batch_size.max(1),
-            topics: RwLock::new(HashMap::new()),
+            topics: RwLock::new(FastMap::default()),
         }
     }
 
@@ -347,7 +347,7 @@ impl Partitioner for DefaultPartitioner {
 #[derive(Debug, Default)]
 pub struct RoundRobinPartitioner {
     /// Per topic: how many records were partitioned.
-    counters: RwLock<HashMap<String, AtomicUsize>>,
+    counters: RwLock<FastMap<String, AtomicUsize>>,
 }
 
 impl RoundRobinPartitioner {

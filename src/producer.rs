@@ -135,6 +135,7 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> ProducerBuilder<K, V> {
             metrics: Arc::new(Metrics::default()),
             close: Mutex::new(None),
             fatal: Mutex::new(None),
+            has_fatal: std::sync::atomic::AtomicBool::new(false),
             config: config.clone(),
         });
         let clock = self.clock;
@@ -205,8 +206,13 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     /// Sends a record, blocking at most `max.block.ms` for metadata and
     /// buffer space. On refusal the record is handed back in the error.
     pub fn send(&self, record: ProducerRecord<K, V>) -> Result<DeliveryHandle, SendError<K, V>> {
-        let deadline = Instant::now().checked_add(self.shared.config.max_block);
-        self.send_inner(record, deadline, None)
+        let now = Instant::now();
+        self.send_inner(
+            record,
+            now,
+            now.checked_add(self.shared.config.max_block),
+            None,
+        )
     }
 
     /// Like [`send`](Self::send) but never blocks: an unknown topic or a full
@@ -215,7 +221,8 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         &self,
         record: ProducerRecord<K, V>,
     ) -> Result<DeliveryHandle, SendError<K, V>> {
-        self.send_inner(record, Some(Instant::now()), None)
+        let now = Instant::now();
+        self.send_inner(record, now, Some(now), None)
     }
 
     /// Like [`send`](Self::send) with its own bound instead of `max.block.ms`.
@@ -224,7 +231,8 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         record: ProducerRecord<K, V>,
         timeout: Duration,
     ) -> Result<DeliveryHandle, SendError<K, V>> {
-        self.send_inner(record, Instant::now().checked_add(timeout), None)
+        let now = Instant::now();
+        self.send_inner(record, now, now.checked_add(timeout), None)
     }
 
     /// Like [`send`](Self::send), blocking until `deadline` at most.
@@ -233,7 +241,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         record: ProducerRecord<K, V>,
         deadline: Instant,
     ) -> Result<DeliveryHandle, SendError<K, V>> {
-        self.send_inner(record, Some(deadline), None)
+        self.send_inner(record, Instant::now(), Some(deadline), None)
     }
 
     /// Sends a record and calls `callback` once with its result, on the
@@ -245,18 +253,20 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         record: ProducerRecord<K, V>,
         callback: impl FnOnce(Result<RecordMetadata, Error>) + Send + 'static,
     ) -> Result<(), SendError<K, V>> {
-        let deadline = Instant::now().checked_add(self.shared.config.max_block);
-        self.send_inner(record, deadline, Some(Box::new(callback)))
+        let now = Instant::now();
+        let deadline = now.checked_add(self.shared.config.max_block);
+        self.send_inner(record, now, deadline, Some(Box::new(callback)))
             .map(drop)
     }
 
     fn send_inner(
         &self,
         record: ProducerRecord<K, V>,
+        now: Instant,
         deadline: Option<Instant>,
         callback: Option<Callback>,
     ) -> Result<DeliveryHandle, SendError<K, V>> {
-        match self.append(&record, deadline, callback) {
+        match self.append(&record, now, deadline, callback) {
             Ok(handle) => Ok(handle),
             Err(error) => Err(SendError { error, record }),
         }
@@ -265,19 +275,25 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     fn append(
         &self,
         record: &ProducerRecord<K, V>,
+        started: Instant,
         deadline: Option<Instant>,
         callback: Option<Callback>,
     ) -> Result<DeliveryHandle, Error> {
         let cfg = &self.shared.config;
-        if let Some(e) = self.shared.fatal.lock().clone() {
-            return Err(e);
+        if self
+            .shared
+            .has_fatal
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            if let Some(e) = self.shared.fatal.lock().clone() {
+                return Err(e);
+            }
         }
         if self.shared.acc.is_closed() {
             return Err(Error::Closed {
                 may_have_persisted: false,
             });
         }
-        let started = Instant::now();
         let topic = &record.topic;
         let meta = self
             .shared
@@ -350,7 +366,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
                 value.as_deref(),
                 &record.headers,
                 deadline,
-                Instant::now(),
+                started,
                 callback,
             )
             .map_err(|e| match e {

@@ -57,10 +57,27 @@ impl ProducerBatch {
         reserved: usize,
         now: Instant,
     ) -> Self {
+        Self::with_buffer(
+            topic,
+            partition,
+            Vec::with_capacity(capacity),
+            reserved,
+            now,
+        )
+    }
+
+    /// A batch writing into `buf` (cleared), e.g. one from the free list.
+    pub(crate) fn with_buffer(
+        topic: Arc<str>,
+        partition: i32,
+        buf: Vec<u8>,
+        reserved: usize,
+        now: Instant,
+    ) -> Self {
         ProducerBatch {
             topic,
             partition,
-            writer: Some(BatchWriter::with_capacity(capacity)),
+            writer: Some(BatchWriter::from_buffer(buf)),
             sealed: None,
             record_count: 0,
             created: now,
@@ -137,6 +154,11 @@ impl ProducerBatch {
             .expect("a sealed batch has a valid header");
         }
         Ok(())
+    }
+
+    /// Takes the batch's buffer (for reuse) once it is no longer needed.
+    pub(crate) fn take_buffer(&mut self) -> Option<Vec<u8>> {
+        self.sealed.take()
     }
 
     /// The wire bytes of a sealed batch.

@@ -4,13 +4,30 @@
 use parking_lot::{Condvar, Mutex};
 use std::time::Instant;
 
-/// A byte budget shared by all caller threads and the sender thread.
+/// A byte budget shared by all caller threads and the sender thread, and a
+/// free list of batch buffers.
+///
+/// Reusing buffers keeps the allocator out of the hot path and keeps memory
+/// from piling up in per-thread malloc arenas (callers allocate batches, the
+/// sender frees them). Free buffers are kept only while reserved bytes plus
+/// free buffers fit in the budget, so buffers never hold more than
+/// `buffer.memory` in all.
 #[derive(Debug)]
 pub(crate) struct BufferPool {
     total: usize,
     used: Mutex<usize>,
     freed: Condvar,
+    free: Mutex<FreeList>,
 }
+
+#[derive(Debug, Default)]
+struct FreeList {
+    buffers: Vec<Vec<u8>>,
+    bytes: usize,
+}
+
+/// Most buffers kept on the free list.
+const MAX_FREE_BUFFERS: usize = 64;
 
 impl BufferPool {
     pub(crate) fn new(total: usize) -> Self {
@@ -18,6 +35,52 @@ impl BufferPool {
             total,
             used: Mutex::new(0),
             freed: Condvar::new(),
+            free: Mutex::new(FreeList::default()),
+        }
+    }
+
+    /// A cleared buffer of at least `n` bytes: a free one of a similar size,
+    /// or a new one.
+    pub(crate) fn take_buffer(&self, n: usize) -> Vec<u8> {
+        {
+            let mut free = self.free.lock();
+            if let Some(i) = free
+                .buffers
+                .iter()
+                .position(|b| b.capacity() >= n && b.capacity() <= n.saturating_mul(2))
+            {
+                let mut b = free.buffers.swap_remove(i);
+                free.bytes -= b.capacity();
+                b.clear();
+                return b;
+            }
+        }
+        Vec::with_capacity(n)
+    }
+
+    /// Offers a buffer no longer needed for reuse; kept only if the free list
+    /// and the reserved bytes still fit in the budget.
+    pub(crate) fn give_buffer(&self, buf: Vec<u8>) {
+        let cap = buf.capacity();
+        if cap == 0 {
+            return;
+        }
+        let used = *self.used.lock();
+        let mut free = self.free.lock();
+        if free.buffers.len() < MAX_FREE_BUFFERS && used + free.bytes + cap <= self.total {
+            free.bytes += cap;
+            free.buffers.push(buf);
+        }
+    }
+
+    /// Drops free buffers until reserved bytes plus free buffers fit.
+    fn trim(&self, used: usize) {
+        let mut free = self.free.lock();
+        while used + free.bytes > self.total {
+            match free.buffers.pop() {
+                Some(b) => free.bytes -= b.capacity(),
+                None => break,
+            }
         }
     }
 
@@ -42,6 +105,9 @@ impl BufferPool {
         loop {
             if *used + n <= self.total {
                 *used += n;
+                let now_used = *used;
+                drop(used);
+                self.trim(now_used);
                 return true;
             }
             let Some(d) = deadline else { return false };
@@ -86,5 +152,28 @@ mod tests {
         assert!(waiter.join().unwrap());
         assert_eq!(pool.used(), 50);
         assert!(!pool.reserve(101, Some(Instant::now() + Duration::from_secs(5))));
+    }
+}
+
+#[cfg(test)]
+mod free_list_tests {
+    use super::*;
+
+    #[test]
+    fn buffers_are_reused_within_the_budget() {
+        let pool = BufferPool::new(1000);
+        assert!(pool.reserve(400, None));
+        let b = pool.take_buffer(300);
+        let ptr = b.as_ptr();
+        pool.release(400);
+        pool.give_buffer(b);
+        let again = pool.take_buffer(250);
+        assert_eq!(again.as_ptr(), ptr, "the freed buffer is reused");
+        assert!(again.capacity() >= 250 && again.is_empty());
+        // Not kept when reserved bytes plus free buffers would exceed the budget.
+        assert!(pool.reserve(900, None));
+        pool.give_buffer(again);
+        let fresh = pool.take_buffer(250);
+        assert_ne!(fresh.as_ptr(), ptr);
     }
 }

@@ -18,6 +18,7 @@ pub(crate) mod batch;
 pub(crate) mod memory;
 
 use crate::delivery::{BatchResult, Callback, RecordInfo};
+use crate::hash::FastMap;
 use crate::record::Header;
 use crate::record_batch::{BatchWriter, BATCH_HEADER_SIZE};
 use batch::ProducerBatch;
@@ -79,7 +80,7 @@ pub(crate) enum AppendError {
 /// All partition queues plus the memory budget.
 pub(crate) struct Accumulator {
     batch_size: usize,
-    topics: RwLock<HashMap<String, Arc<TopicQueues>>>,
+    topics: RwLock<FastMap<String, Arc<TopicQueues>>>,
     pub(crate) pool: BufferPool,
     incomplete: Mutex<HashMap<usize, Arc<BatchResult>>>,
     flushes: AtomicUsize,
@@ -90,7 +91,7 @@ impl Accumulator {
     pub(crate) fn new(batch_size: usize, buffer_memory: usize) -> Self {
         Accumulator {
             batch_size,
-            topics: RwLock::new(HashMap::new()),
+            topics: RwLock::new(FastMap::default()),
             pool: BufferPool::new(buffer_memory),
             incomplete: Mutex::new(HashMap::new()),
             flushes: AtomicUsize::new(0),
@@ -180,7 +181,8 @@ impl Accumulator {
             self.pool.release(reserve);
             return Ok(appended);
         }
-        let mut batch = ProducerBatch::new(tq.name.clone(), partition, reserve, reserve, now);
+        let buf = self.pool.take_buffer(reserve);
+        let mut batch = ProducerBatch::with_buffer(tq.name.clone(), partition, buf, reserve, now);
         let index = batch
             .try_append(timestamp, key, value, headers, usize::MAX)
             .expect("an empty batch takes any record");
@@ -239,8 +241,13 @@ impl Accumulator {
     }
 
     /// Called by the sender when a batch completed: frees its memory.
-    pub(crate) fn release(&self, batch: &ProducerBatch) {
+    /// Its buffer goes to the free list for a later batch.
+    pub(crate) fn release(&self, batch: &mut ProducerBatch) {
         self.release_parts(&batch.result, batch.reserved);
+        batch.reserved = 0;
+        if let Some(buf) = batch.take_buffer() {
+            self.pool.give_buffer(buf);
+        }
     }
 
     /// Tracks a batch created by the sender (a split part) as incomplete.

@@ -50,6 +50,8 @@ pub(crate) struct Shared {
     pub(crate) close: Mutex<Option<CloseRequest>>,
     /// A fatal error (e.g. fenced): every later send fails with it.
     pub(crate) fatal: Mutex<Option<Error>>,
+    /// Whether `fatal` is set (checked on every send without the lock).
+    pub(crate) has_fatal: std::sync::atomic::AtomicBool,
 }
 
 /// A request to stop the sender.
@@ -410,7 +412,7 @@ impl<N: Network> Sender<N> {
         let _ = now;
     }
 
-    pub(crate) fn complete_failed(&mut self, batch: ProducerBatch, error: Error) {
+    pub(crate) fn complete_failed(&mut self, mut batch: ProducerBatch, error: Error) {
         if batch.expired {
             return;
         }
@@ -425,7 +427,7 @@ impl<N: Network> Sender<N> {
             &self.shared.metrics.records_failed,
             u64::from(batch.record_count),
         );
-        self.shared.acc.release(&batch);
+        self.shared.acc.release(&mut batch);
         batch.fail(error);
     }
 }

@@ -330,7 +330,12 @@ impl<N: Network> Sender<N> {
         }
     }
 
-    fn complete_written(&mut self, batch: ProducerBatch, base_offset: i64, log_append_time: i64) {
+    fn complete_written(
+        &mut self,
+        mut batch: ProducerBatch,
+        base_offset: i64,
+        log_append_time: i64,
+    ) {
         if batch.expired {
             return;
         }
@@ -347,7 +352,7 @@ impl<N: Network> Sender<N> {
         let m = &self.shared.metrics;
         Metrics::add(&m.records_sent, u64::from(batch.record_count));
         Metrics::add(&m.batches_sent, 1);
-        self.shared.acc.release(&batch);
+        self.shared.acc.release(&mut batch);
         batch.complete(Outcome::Written {
             base_offset,
             log_append_time,

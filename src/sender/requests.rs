@@ -272,6 +272,9 @@ impl<N: Network> Sender<N> {
     pub(super) fn set_fatal(&mut self, error: Error) {
         log::error!("{error}");
         *self.shared.fatal.lock() = Some(error);
+        self.shared
+            .has_fatal
+            .store(true, std::sync::atomic::Ordering::Release);
     }
 
     /// Produce requests may go out: no producer id is being waited for.

@@ -64,6 +64,7 @@ fn harness(cfg: ProducerConfigBuilder) -> Harness {
         metrics: Arc::new(Metrics::default()),
         close: Mutex::new(None),
         fatal: Mutex::new(None),
+        has_fatal: std::sync::atomic::AtomicBool::new(false),
         config,
     });
     let clock = ManualClock::new();
