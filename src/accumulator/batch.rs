@@ -25,7 +25,8 @@ pub(crate) struct ProducerBatch {
     pub(crate) topic: Arc<str>,
     pub(crate) partition: i32,
     writer: Option<BatchWriter>,
-    sealed: Option<Vec<u8>>,
+    /// Shared with the network while a request carrying it is written.
+    sealed: Option<Arc<Vec<u8>>>,
     pub(crate) record_count: u32,
     pub(crate) created: Instant,
     /// Bytes of `buffer.memory` this batch holds until it completes.
@@ -143,8 +144,10 @@ impl ProducerBatch {
         self.producer_epoch = options.producer_epoch;
         self.base_sequence = options.base_sequence;
         if let Some(w) = self.writer.take() {
-            self.sealed = Some(w.finish(options)?);
+            self.sealed = Some(Arc::new(w.finish(options)?));
         } else if let Some(bytes) = self.sealed.as_mut() {
+            // Copies only if the network still holds the old bytes.
+            let bytes = Arc::make_mut(bytes);
             set_producer_state(
                 bytes,
                 options.producer_id,
@@ -158,12 +161,17 @@ impl ProducerBatch {
 
     /// Takes the batch's buffer (for reuse) once it is no longer needed.
     pub(crate) fn take_buffer(&mut self) -> Option<Vec<u8>> {
-        self.sealed.take()
+        self.sealed.take().and_then(|b| Arc::try_unwrap(b).ok())
     }
 
     /// The wire bytes of a sealed batch.
     pub(crate) fn wire(&self) -> &[u8] {
-        self.sealed.as_deref().unwrap_or(&[])
+        self.sealed.as_deref().map_or(&[], Vec::as_slice)
+    }
+
+    /// The wire bytes of a sealed batch, shared (for writing without a copy).
+    pub(crate) fn shared_wire(&self) -> Option<Arc<Vec<u8>>> {
+        self.sealed.clone()
     }
 
     pub(crate) fn is_sealed(&self) -> bool {

@@ -6,6 +6,7 @@
 //! reads until `WouldBlock` and [`Connection::flush`] writes until the queue is
 //! empty or `WouldBlock`; stopping earlier could lose the wake-up.
 
+use super::Segment;
 use crate::protocol::header::split_frame;
 use mio::net::TcpStream;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
@@ -95,7 +96,7 @@ pub(crate) struct Connection {
     consumed: usize,
     filled: usize,
     /// Frames to write; the first is written from `woffset`.
-    wqueue: VecDeque<Vec<u8>>,
+    wqueue: VecDeque<Segment>,
     woffset: usize,
     /// Unwritten bytes in `wqueue`.
     pending: usize,
@@ -123,9 +124,15 @@ impl Connection {
 
     /// Queues a frame (size prefix included); [`Connection::flush`] writes it.
     pub fn queue(&mut self, frame: Vec<u8>) {
-        if !frame.is_empty() {
-            self.pending += frame.len();
-            self.wqueue.push_back(frame);
+        self.queue_segment(Segment::Owned(frame));
+    }
+
+    /// Queues one piece of a frame; pieces are written in order.
+    pub fn queue_segment(&mut self, segment: Segment) {
+        let len = segment.as_slice().len();
+        if len > 0 {
+            self.pending += len;
+            self.wqueue.push_back(segment);
         }
     }
 
@@ -136,7 +143,7 @@ impl Connection {
             let mut n = 0;
             for (i, frame) in self.wqueue.iter().take(MAX_IOV).enumerate() {
                 let start = if i == 0 { self.woffset } else { 0 };
-                iov[i] = IoSlice::new(&frame[start..]);
+                iov[i] = IoSlice::new(&frame.as_slice()[start..]);
                 n += 1;
             }
             let written =
@@ -156,7 +163,7 @@ impl Connection {
     fn advance(&mut self, mut written: usize) {
         self.pending -= written;
         while written > 0 {
-            let left = self.wqueue[0].len() - self.woffset;
+            let left = self.wqueue[0].as_slice().len() - self.woffset;
             if written >= left {
                 written -= left;
                 self.wqueue.pop_front();

@@ -12,7 +12,7 @@
 
 use super::backoff::Backoff;
 use super::connection::{connect_finished, start_connect, Connection, SocketOptions};
-use super::{ConnState, NetError, NetEvent, Network, NodeId};
+use super::{ConnState, NetError, NetEvent, Network, NodeId, Segment};
 use crate::config::ProducerConfig;
 use crate::protocol::encode_request;
 use crate::protocol::header::peek_correlation_id;
@@ -388,6 +388,27 @@ impl Network for MioNetwork {
             return Err(NetError::NotReady(frame));
         };
         conn.queue(frame);
+        if n.broken.is_none() {
+            if let Err(e) = conn.flush() {
+                n.broken = Some(format!("write failed: {e}"));
+            }
+        }
+        Ok(())
+    }
+
+    fn send_segments(&mut self, node: NodeId, segments: Vec<Segment>) -> Result<(), NetError> {
+        let ready = self
+            .nodes
+            .get(&node)
+            .is_some_and(|n| matches!(n.phase, Phase::Ready) && n.conn.is_some());
+        if !ready {
+            return Err(NetError::NotReady(Vec::new()));
+        }
+        let n = self.nodes.get_mut(&node).expect("checked");
+        let conn = n.conn.as_mut().expect("checked");
+        for segment in segments {
+            conn.queue_segment(segment);
+        }
         if n.broken.is_none() {
             if let Err(e) = conn.flush() {
                 n.broken = Some(format!("write failed: {e}"));

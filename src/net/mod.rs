@@ -45,6 +45,7 @@ pub use mio_net::{MioNetwork, MAX_RESPONSE_SIZE};
 
 use crate::protocol::messages::api_versions::ApiVersionsResponse;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A broker id. Bootstrap servers, whose ids are not known yet, use
@@ -112,6 +113,26 @@ impl fmt::Display for NetError {
 
 impl std::error::Error for NetError {}
 
+/// One piece of a request frame: bytes owned by the frame, or bytes shared
+/// with their owner (a record batch kept for retries), written without a copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// Bytes owned by the frame.
+    Owned(Vec<u8>),
+    /// Bytes shared with their owner.
+    Shared(Arc<Vec<u8>>),
+}
+
+impl Segment {
+    /// The bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        match self {
+            Segment::Owned(v) => v,
+            Segment::Shared(v) => v,
+        }
+    }
+}
+
 /// What the sender needs from the network. [`MioNetwork`] is the real one,
 /// [`FakeNetwork`] drives tests.
 ///
@@ -137,6 +158,17 @@ pub trait Network: Send {
     /// and tries to write it at once. An I/O error does not fail the call: it
     /// is reported as [`NetEvent::Disconnected`] by the next poll.
     fn send(&mut self, node: NodeId, frame: Vec<u8>) -> Result<(), NetError>;
+
+    /// Like [`Network::send`] for a frame made of `segments` (in order);
+    /// shared segments are written without being copied where the network
+    /// supports it. The default joins them and calls `send`.
+    fn send_segments(&mut self, node: NodeId, segments: Vec<Segment>) -> Result<(), NetError> {
+        let mut frame = Vec::with_capacity(segments.iter().map(|s| s.as_slice().len()).sum());
+        for s in &segments {
+            frame.extend_from_slice(s.as_slice());
+        }
+        self.send(node, frame)
+    }
 
     /// Bytes queued and not yet written on `node` (for back-pressure).
     fn pending_bytes(&self, node: NodeId) -> usize;

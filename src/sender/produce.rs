@@ -6,7 +6,7 @@ use crate::config::Acks;
 use crate::delivery::Outcome;
 use crate::error::Error;
 use crate::metrics::Metrics;
-use crate::net::{ConnState, Network, NodeId};
+use crate::net::{ConnState, Network, NodeId, Segment};
 use crate::protocol::messages::produce::{
     PartitionProduceRef, ProduceRequest, ProduceRequestRef, ProduceResponse, TopicProduceRef,
 };
@@ -214,40 +214,65 @@ impl<N: Network> Sender<N> {
             return false;
         }
         let corr = self.correlation_id();
-        let mut frame =
-            Vec::with_capacity(ready.iter().map(|b| b.size() + 64).sum::<usize>() + 128);
-        {
+        // The request is written as segments: small owned pieces of header
+        // and framing, and the sealed batches themselves, shared, not copied.
+        let mut head = Vec::with_capacity(128 + 32 * ready.len());
+        let mut order: Vec<usize> = Vec::with_capacity(ready.len());
+        let positions = {
             let mut topics: Vec<TopicProduceRef<'_>> = Vec::new();
-            for b in &ready {
+            let mut members: Vec<Vec<usize>> = Vec::new();
+            for (i, b) in ready.iter().enumerate() {
                 let part = PartitionProduceRef {
                     index: b.partition,
                     records: Some(b.wire()),
                 };
-                match topics.iter_mut().find(|t| t.name == &*b.topic) {
-                    Some(t) => t.partitions.push(part),
-                    None => topics.push(TopicProduceRef {
-                        name: &b.topic,
-                        topic_id: [0; 16],
-                        partitions: vec![part],
-                    }),
+                match topics.iter().position(|t| t.name == &*b.topic) {
+                    Some(t) => {
+                        topics[t].partitions.push(part);
+                        members[t].push(i);
+                    }
+                    None => {
+                        topics.push(TopicProduceRef {
+                            name: &b.topic,
+                            topic_id: [0; 16],
+                            partitions: vec![part],
+                        });
+                        members.push(vec![i]);
+                    }
                 }
             }
+            order.extend(members.into_iter().flatten());
             let req = ProduceRequestRef {
                 transactional_id: None,
                 acks: cfg.acks.wire_value(),
                 timeout_ms: cfg.request_timeout.as_millis().min(i32::MAX as u128) as i32,
                 topics: &topics,
             };
-            if let Err(e) = req.encode_frame_into(&mut frame, version, corr, Some(&cfg.client_id)) {
+            req.encode_frame_split(&mut head, version, corr, Some(&cfg.client_id))
+        };
+        let positions = match positions {
+            Ok(p) => p,
+            Err(e) => {
                 log::error!("cannot encode Produce v{version}: {e}");
                 for b in ready {
                     self.complete_failed(b, Error::Fatal(format!("cannot encode Produce: {e}")));
                 }
                 return false;
             }
+        };
+        let mut segments = Vec::with_capacity(2 * order.len() + 1);
+        let mut from = 0;
+        for (pos, i) in positions.iter().zip(&order) {
+            segments.push(Segment::Owned(head[from..*pos].to_vec()));
+            if let Some(wire) = ready[*i].shared_wire() {
+                segments.push(Segment::Shared(wire));
+            }
+            from = *pos;
         }
+        head.drain(..from);
+        segments.push(Segment::Owned(head));
         let bytes: usize = ready.iter().map(|b| b.size()).sum();
-        if let Err(e) = self.net.send(node, frame) {
+        if let Err(e) = self.net.send_segments(node, segments) {
             log::debug!("node {node} not ready for Produce: {e}");
             for b in ready {
                 self.retry_or_fail(b, ErrorCode::NETWORK_EXCEPTION, None, false, now);

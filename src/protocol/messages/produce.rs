@@ -109,7 +109,56 @@ impl ProduceRequestRef<'_> {
                 let parts = t.partitions.iter().map(|p| (p.index, p.records));
                 (t.name, &t.topic_id, parts)
             }),
+            None,
         )
+    }
+
+    /// Like [`encode_frame_into`](Self::encode_frame_into) but without the
+    /// record bytes: every non-null `records` is written as its length prefix
+    /// only, and the returned positions (one per non-null `records`, in order)
+    /// say where in `buf` its bytes belong. The size prefix counts them, so
+    /// `buf` split at those positions with the records in between is the
+    /// frame, byte for byte — written with vectored I/O, nothing is copied.
+    pub fn encode_frame_split(
+        &self,
+        buf: &mut Vec<u8>,
+        version: i16,
+        correlation_id: i32,
+        client_id: Option<&str>,
+    ) -> Result<Vec<usize>, EncodeError> {
+        ProduceRequest::check_encode_version(version)?;
+        let start = buf.len();
+        buf.put_i32(0);
+        let header = RequestHeader {
+            api_key: API_KEY,
+            api_version: version,
+            correlation_id,
+            client_id: client_id.map(str::to_owned),
+        };
+        header.encode(buf, version >= FIRST_FLEXIBLE)?;
+        let mut positions = Vec::new();
+        encode_body(
+            buf,
+            version,
+            self.transactional_id,
+            self.acks,
+            self.timeout_ms,
+            self.topics.iter().map(|t| {
+                let parts = t.partitions.iter().map(|p| (p.index, p.records));
+                (t.name, &t.topic_id, parts)
+            }),
+            Some(&mut positions),
+        )?;
+        let records: usize = self
+            .topics
+            .iter()
+            .flat_map(|t| t.partitions.iter())
+            .filter_map(|p| p.records.map(<[u8]>::len))
+            .sum();
+        let size = i32::try_from(buf.len() - start - 4 + records)
+            .map_err(|_| EncodeError::TooLong("produce request"))?;
+        buf[start..start + 4].copy_from_slice(&size.to_be_bytes());
+        Ok(positions)
     }
 
     /// Appends a whole request frame (int32 size, request header, body) to
@@ -151,6 +200,7 @@ fn encode_body<'a, T, P>(
     acks: i16,
     timeout_ms: i32,
     topics: T,
+    mut split: Option<&mut Vec<usize>>,
 ) -> Result<(), EncodeError>
 where
     T: ExactSizeIterator<Item = (&'a str, &'a [u8; 16], P)>,
@@ -174,7 +224,19 @@ where
             if records.is_some_and(|r| r.len() >= i32::MAX as usize) {
                 return Err(EncodeError::TooLong("records"));
             }
-            buf.put_nullable_bytes(records, flex);
+            match (records, split.as_deref_mut()) {
+                // Split mode: the length prefix only; the caller inserts the
+                // bytes at the recorded position.
+                (Some(r), Some(positions)) => {
+                    if flex {
+                        buf.put_uvarint(r.len() as u32 + 1);
+                    } else {
+                        buf.put_i32(r.len() as i32);
+                    }
+                    positions.push(buf.len());
+                }
+                _ => buf.put_nullable_bytes(records, flex),
+            }
             if flex {
                 buf.put_empty_tagged_fields();
             }
@@ -209,6 +271,7 @@ impl Message for ProduceRequest {
                     .map(|p| (p.index, p.records.as_deref()));
                 (t.name.as_str(), &t.topic_id, parts)
             }),
+            None,
         )
     }
 
@@ -748,6 +811,60 @@ mod tests {
         ) {
             let _ = ProduceRequest::decode(&mut Reader::new(&bytes), version);
             let _ = ProduceResponse::decode(&mut Reader::new(&bytes), version);
+        }
+    }
+
+    #[test]
+    fn split_frames_join_to_the_plain_frame() {
+        for version in [3i16, 8, 9, 11, 13] {
+            let a = vec![1u8; 70];
+            let b = vec![2u8; 300];
+            let t1 = [
+                PartitionProduceRef {
+                    index: 0,
+                    records: Some(&a[..]),
+                },
+                PartitionProduceRef {
+                    index: 1,
+                    records: None,
+                },
+            ];
+            let t2 = [PartitionProduceRef {
+                index: 4,
+                records: Some(&b[..]),
+            }];
+            let topics = [
+                TopicProduceRef {
+                    name: "x",
+                    topic_id: [3; 16],
+                    partitions: t1.to_vec(),
+                },
+                TopicProduceRef {
+                    name: "yy",
+                    topic_id: [4; 16],
+                    partitions: t2.to_vec(),
+                },
+            ];
+            let req = ProduceRequestRef {
+                transactional_id: None,
+                acks: -1,
+                timeout_ms: 500,
+                topics: &topics,
+            };
+            let mut plain = Vec::new();
+            req.encode_frame_into(&mut plain, version, 9, Some("c"))
+                .unwrap();
+            let mut head = Vec::new();
+            let pos = req
+                .encode_frame_split(&mut head, version, 9, Some("c"))
+                .unwrap();
+            assert_eq!(pos.len(), 2);
+            let mut joined = head[..pos[0]].to_vec();
+            joined.extend_from_slice(&a);
+            joined.extend_from_slice(&head[pos[0]..pos[1]]);
+            joined.extend_from_slice(&b);
+            joined.extend_from_slice(&head[pos[1]..]);
+            assert_eq!(joined, plain, "v{version}");
         }
     }
 }
