@@ -19,8 +19,8 @@ step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)"; }
 start=$(date +%s)
 
 # 1. System packages: a C toolchain for librdkafka (the rdkafka dev-dependency,
-#    and tansu's build),
-#    bundled build) and libzstd (zstd feature), zlib headers.
+#    bundled build), libzstd (zstd feature) and tansu's build; zlib and
+#    OpenSSL headers.
 need=()
 for pkg in gcc g++ make pkg-config zlib1g-dev libssl-dev perl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
