@@ -100,7 +100,7 @@ fn full_buffer_blocks_for_max_block_then_hands_the_record_back() {
         err.error
     );
     assert!(
-        elapsed < Duration::from_millis(50),
+        elapsed < Duration::from_millis(300),
         "try_send took {elapsed:?}"
     );
     assert_eq!(err.record, rec);
@@ -187,7 +187,7 @@ fn unreachable_bootstrap_fails_send_with_metadata_timeout() {
     let t0 = Instant::now();
     let err = producer.try_send(rec).unwrap_err();
     assert!(matches!(err.error, Error::MetadataTimeout { .. }));
-    assert!(t0.elapsed() < Duration::from_millis(50));
+    assert!(t0.elapsed() < Duration::from_millis(300));
     // Nothing is buffered: close is quick.
     let t0 = Instant::now();
     producer.close(Duration::from_secs(5));
@@ -522,7 +522,7 @@ fn flush_returns_only_after_every_earlier_record_completed() {
     // A flush with nothing pending returns at once.
     let t0 = Instant::now();
     producer.flush();
-    assert!(t0.elapsed() < Duration::from_millis(200));
+    assert!(t0.elapsed() < Duration::from_millis(1000));
     producer.close(Duration::from_secs(10));
     let got = consume_all(&bootstrap, "flush", &[0, 1, 2], n, Duration::from_secs(15));
     assert_eq!(got.len(), n);
