@@ -49,6 +49,8 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --all-targets --all-features -- -D warnings
 cargo clippy --lib --no-default-features -- -D warnings
+step "cargo doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features --quiet
 
 # 4. Tests. The integration tests start their own tansu processes and mock
 #    clusters; with CI set a missing broker fails instead of skipping.

@@ -1,7 +1,7 @@
 //! Per-record completion: handles to wait on and callbacks.
 //!
 //! Records are completed a batch at a time. Every batch has one shared
-//! [`BatchResult`]; a [`DeliveryHandle`] is that `Arc` plus the record's index
+//! `BatchResult`; a [`DeliveryHandle`] is that `Arc` plus the record's index
 //! in the batch and what its metadata needs, so a `send` costs no allocation
 //! of its own for completion. Callbacks are stored in the batch and run on the
 //! sender thread when the batch completes.
