@@ -380,18 +380,20 @@ impl<N: Network> Sender<N> {
     }
 
     /// Fails every queued and in-flight batch with `error` (closing).
-    pub(crate) fn fail_all(&mut self, now: Instant) {
+    /// Fails every queued and in-flight batch: with `Closed` (closing past
+    /// the deadline), or with `fatal` when given.
+    pub(crate) fn fail_all(&mut self, now: Instant, fatal: Option<Error>) {
+        let error = |maybe: bool| {
+            fatal.clone().unwrap_or(Error::Closed {
+                may_have_persisted: maybe,
+            })
+        };
         let reqs: Vec<InFlight> = self.in_flight.drain().map(|(_, r)| r).collect();
         for req in reqs {
             self.request_done(&req);
             if let InFlight::Produce { batches, .. } = req {
                 for b in batches {
-                    self.complete_failed(
-                        b,
-                        Error::Closed {
-                            may_have_persisted: true,
-                        },
-                    );
+                    self.complete_failed(b, error(true));
                 }
             }
         }
@@ -400,12 +402,7 @@ impl<N: Network> Sender<N> {
                 let drained: Vec<ProducerBatch> = q.lock().batches.drain(..).collect();
                 for b in drained {
                     let maybe = b.maybe_written;
-                    self.complete_failed(
-                        b,
-                        Error::Closed {
-                            may_have_persisted: maybe,
-                        },
-                    );
+                    self.complete_failed(b, error(maybe));
                 }
             }
         }
@@ -433,8 +430,32 @@ impl<N: Network> Sender<N> {
 }
 
 /// The sender thread's loop. Runs until `close` is requested and everything
-/// is done (or the close deadline passes).
+/// is done (or the close deadline passes). Should the loop ever panic, the
+/// producer turns fatal and every record still pending fails, so no caller
+/// waits forever.
 pub(crate) fn run<N: Network>(mut sender: Sender<N>, clock: Arc<dyn Clock>) {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_loop(&mut sender, &*clock)
+    }));
+    if result.is_err() {
+        log::error!("the sender thread panicked; failing every pending record");
+        let error = Error::Fatal("the producer's sender thread panicked".into());
+        *sender.shared.fatal.lock() = Some(error.clone());
+        sender
+            .shared
+            .has_fatal
+            .store(true, std::sync::atomic::Ordering::Release);
+        sender.shared.acc.close();
+        let now = clock.now();
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            sender.fail_all(now, Some(error))
+        }));
+    }
+    sender.shared.cluster.notify();
+    log::debug!("sender thread stopped");
+}
+
+fn run_loop<N: Network>(sender: &mut Sender<N>, clock: &dyn Clock) {
     loop {
         let now = clock.now();
         let next = sender.run_once(now);
@@ -444,7 +465,7 @@ pub(crate) fn run<N: Network>(mut sender: Sender<N>, clock: Arc<dyn Clock>) {
                 break;
             }
             if close.deadline.is_some_and(|d| now >= d) {
-                sender.fail_all(now);
+                sender.fail_all(now, None);
                 break;
             }
         }
@@ -456,6 +477,4 @@ pub(crate) fn run<N: Network>(mut sender: Sender<N>, clock: Arc<dyn Clock>) {
         let timeout = until.map(|t| t.saturating_duration_since(now));
         sender.poll_network(timeout, now);
     }
-    sender.shared.cluster.notify();
-    log::debug!("sender thread stopped");
 }
