@@ -45,7 +45,9 @@ impl PartitionQueue {
             self.batches
                 .iter()
                 .position(|b| {
-                    !b.is_sealed() || b.base_sequence < 0 || b.base_sequence > batch.base_sequence
+                    !b.is_sealed()
+                        || b.base_sequence < 0
+                        || crate::sender::sequence_after(batch.base_sequence, b.base_sequence)
                 })
                 .unwrap_or(self.batches.len())
         };

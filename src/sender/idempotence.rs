@@ -23,6 +23,13 @@ pub(crate) fn next_sequence(seq: i32, count: u32) -> i32 {
     ((i64::from(seq) + i64::from(count)) % (i64::from(i32::MAX) + 1)) as i32
 }
 
+/// Whether sequence `b` comes after `a`, allowing for the wrap from
+/// i32::MAX to 0 (within half of the 2^31 sequence space).
+pub(crate) fn sequence_after(a: i32, b: i32) -> bool {
+    let distance = (i64::from(b) - i64::from(a)).rem_euclid(1 << 31);
+    distance > 0 && distance < 1 << 30
+}
+
 #[derive(Debug, Clone, Copy)]
 struct PartitionSequence {
     next: i32,
@@ -89,8 +96,9 @@ impl Idempotence {
         }
         let last = next_sequence(base, count - 1);
         if let Some(p) = self.partitions.get_mut(&(topic.clone(), partition)) {
-            // Sequences wrap; a later batch is "ahead" within half the space.
-            let ahead = p.last_acked < 0 || last.wrapping_sub(p.last_acked) > 0;
+            // Sequences wrap from i32::MAX to 0; a later batch is "ahead"
+            // by less than half of the 2^31 sequence space.
+            let ahead = p.last_acked < 0 || sequence_after(p.last_acked, last);
             if ahead {
                 p.last_acked = last;
             }
@@ -166,5 +174,29 @@ mod tests {
         i.reset(7, 1);
         assert!(i.ready());
         assert_eq!(i.assign(&t, 0, 1), 0);
+    }
+
+    #[test]
+    fn acknowledgements_follow_the_sequence_across_the_wrap() {
+        let t: Arc<str> = "t".into();
+        let mut i = Idempotence::new();
+        i.reset(7, 0);
+        i.partitions.insert(
+            (t.clone(), 0),
+            PartitionSequence {
+                next: i32::MAX - 1,
+                last_acked: i32::MAX - 2,
+            },
+        );
+        let a = i.assign(&t, 0, 2);
+        assert_eq!(a, i32::MAX - 1);
+        let b = i.assign(&t, 0, 3);
+        assert_eq!(b, 0, "wraps from i32::MAX to 0");
+        i.acked(&t, 0, a, 2);
+        assert!(i.is_next(&t, 0, 0));
+        i.acked(&t, 0, b, 3);
+        assert!(i.is_next(&t, 0, 3));
+        i.acked(&t, 0, a, 2); // late duplicate from before the wrap
+        assert!(i.is_next(&t, 0, 3));
     }
 }

@@ -19,7 +19,7 @@
 //! - closing past the close timeout: `Closed`.
 
 mod idempotence;
-pub(crate) use idempotence::next_sequence;
+pub(crate) use idempotence::{next_sequence, sequence_after};
 mod produce;
 mod requests;
 #[cfg(test)]
