@@ -57,7 +57,6 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
@@ -314,6 +313,10 @@ fn latency_report(
 }
 
 // ---------------------------------------------------------------- our producer
+
+/// The tests' tansu harness, shared.
+#[path = "../tests/common/tansu.rs"]
+mod tansu;
 
 mod ours {
     use super::*;
@@ -656,12 +659,10 @@ mod theirs {
 // ---------------------------------------------------------------- parent
 
 mod parent {
+    use super::tansu::{tansu_bin, Tansu};
     use super::*;
     use rdkafka::mocking::MockCluster;
     use rdkafka::producer::DefaultProducerContext;
-    use std::fs::File;
-    use std::net::{TcpListener, TcpStream};
-    use std::process::Child;
 
     fn env_u64(name: &str, default: u64) -> u64 {
         match std::env::var(name) {
@@ -685,92 +686,6 @@ mod parent {
 
     // ------------------------------------------------------------ brokers
 
-    struct Tansu {
-        child: Child,
-        bin: PathBuf,
-        dir: PathBuf,
-        bootstrap: String,
-    }
-
-    fn tansu_bin() -> Option<PathBuf> {
-        if let Some(p) = std::env::var_os("TANSU_BIN") {
-            return Some(PathBuf::from(p));
-        }
-        let p = PathBuf::from(std::env::var_os("HOME")?).join(".cache/ksync/tansu/bin/tansu");
-        p.exists().then_some(p)
-    }
-
-    impl Tansu {
-        fn start(bin: PathBuf) -> Tansu {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("free port")
-                .port();
-            let dir = std::env::temp_dir()
-                .join(format!("ksync-bench-tansu-{}-{port}", std::process::id()));
-            std::fs::create_dir_all(&dir).expect("tansu dir");
-            let url = format!("tcp://127.0.0.1:{port}");
-            let log = File::create(dir.join("tansu.log")).expect("tansu log");
-            let child = Command::new(&bin)
-                .current_dir(&dir)
-                .args([
-                    "broker",
-                    "--listener-url",
-                    &url,
-                    "--advertised-listener-url",
-                    &url,
-                    "--storage-engine",
-                    "memory://tansu/",
-                ])
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start tansu at {}: {e}", bin.display()));
-            let t = Tansu {
-                child,
-                bin,
-                dir,
-                bootstrap: format!("127.0.0.1:{port}"),
-            };
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while TcpStream::connect(&t.bootstrap).is_err() {
-                assert!(Instant::now() < deadline, "tansu did not start listening");
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            t
-        }
-
-        fn create_topic(&self, name: &str, partitions: i32) {
-            let out = Command::new(&self.bin)
-                .current_dir(&self.dir)
-                .args([
-                    "topic",
-                    "create",
-                    name,
-                    "--broker",
-                    &format!("tcp://{}", self.bootstrap),
-                    "--partitions",
-                    &partitions.to_string(),
-                ])
-                .output()
-                .expect("run tansu topic create");
-            assert!(
-                out.status.success(),
-                "tansu topic create {name} failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-    }
-
-    impl Drop for Tansu {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-
     enum Broker {
         Tansu(Tansu),
         Mock(MockCluster<'static, DefaultProducerContext>),
@@ -779,7 +694,7 @@ mod parent {
     impl Broker {
         fn start(kind: &str) -> Broker {
             match kind {
-                "tansu" => Broker::Tansu(Tansu::start(tansu_bin().expect("tansu"))),
+                "tansu" => Broker::Tansu(Tansu::start_at(tansu_bin().expect("tansu"))),
                 "mock" => Broker::Mock(MockCluster::new(1).expect("mock cluster")),
                 k => panic!("unknown broker {k}"),
             }

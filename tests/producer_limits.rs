@@ -198,13 +198,11 @@ fn unreachable_bootstrap_fails_send_with_metadata_timeout() {
     );
 }
 
-#[test]
-fn all_brokers_down_fails_records_with_delivery_timeout() {
-    let cluster = mock_cluster(3, &[("down", 3)]);
-    let bootstrap = cluster.bootstrap_servers();
-    let delivery_timeout = Duration::from_millis(1500);
-    let producer: Producer<String, String> = Producer::new(
-        config(&bootstrap)
+/// A producer that gives up quickly: no linger, 1 s request timeout, the
+/// given delivery timeout, short backoffs.
+fn quick_failing_producer(bootstrap: &str, delivery_timeout: Duration) -> Producer<String, String> {
+    Producer::new(
+        config(bootstrap)
             .linger(Duration::ZERO)
             .request_timeout(Duration::from_millis(1000))
             .delivery_timeout(delivery_timeout)
@@ -214,7 +212,15 @@ fn all_brokers_down_fails_records_with_delivery_timeout() {
             .build()
             .unwrap(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn all_brokers_down_fails_records_with_delivery_timeout() {
+    let cluster = mock_cluster(3, &[("down", 3)]);
+    let bootstrap = cluster.bootstrap_servers();
+    let delivery_timeout = Duration::from_millis(1500);
+    let producer = quick_failing_producer(&bootstrap, delivery_timeout);
     producer
         .send(ProducerRecord::new("down", "before".to_string()).partition(0))
         .unwrap()
@@ -296,18 +302,7 @@ fn records_in_flight_when_brokers_go_down_may_have_persisted() {
     let cluster = mock_cluster(3, &[("inflight-down", 1)]);
     let bootstrap = cluster.bootstrap_servers();
     let delivery_timeout = Duration::from_millis(2000);
-    let producer: Producer<String, String> = Producer::new(
-        config(&bootstrap)
-            .linger(Duration::ZERO)
-            .request_timeout(Duration::from_millis(1000))
-            .delivery_timeout(delivery_timeout)
-            .retry_backoff(Duration::from_millis(50))
-            .reconnect_backoff(Duration::from_millis(50))
-            .reconnect_backoff_max(Duration::from_millis(200))
-            .build()
-            .unwrap(),
-    )
-    .unwrap();
+    let producer = quick_failing_producer(&bootstrap, delivery_timeout);
     producer
         .send(ProducerRecord::new("inflight-down", "before".to_string()))
         .unwrap()

@@ -406,20 +406,7 @@ impl Drop for FaultProxy {
     }
 }
 
-fn tansu_bin() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("TANSU_BIN") {
-        return Some(PathBuf::from(p));
-    }
-    let p = PathBuf::from(std::env::var_os("HOME")?).join(".cache/ksync/tansu/bin/tansu");
-    p.exists().then_some(p)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
+use super::tansu::{free_port, tansu_bin};
 
 /// A private tansu broker reachable only through a [`FaultProxy`]; both are
 /// stopped on drop.
