@@ -279,7 +279,6 @@ impl ProducerBatch {
             pending.info.index = idx - first;
             out[target].callbacks.push(pending);
         }
-        self.reserved = 0;
         Ok((out, Outcome::Split(split_parts)))
     }
 

@@ -23,14 +23,14 @@ pub struct RequestHeader {
 impl RequestHeader {
     /// Appends header v1 (`flexible == false`) or v2.
     pub fn encode(&self, buf: &mut Vec<u8>, flexible: bool) -> Result<(), EncodeError> {
-        buf.put_i16(self.api_key);
-        buf.put_i16(self.api_version);
-        buf.put_i32(self.correlation_id);
-        buf.put_nullable_string(self.client_id.as_deref(), false, "client_id")?;
-        if flexible {
-            buf.put_empty_tagged_fields();
-        }
-        Ok(())
+        encode_request_header(
+            buf,
+            self.api_key,
+            self.api_version,
+            self.correlation_id,
+            self.client_id.as_deref(),
+            flexible,
+        )
     }
 
     /// Reads header v1 or v2.
@@ -46,6 +46,26 @@ impl RequestHeader {
         }
         Ok(h)
     }
+}
+
+/// Appends request header v1 (`flexible == false`) or v2 from borrowed
+/// fields (no `RequestHeader` to build).
+pub fn encode_request_header(
+    buf: &mut Vec<u8>,
+    api_key: i16,
+    api_version: i16,
+    correlation_id: i32,
+    client_id: Option<&str>,
+    flexible: bool,
+) -> Result<(), EncodeError> {
+    buf.put_i16(api_key);
+    buf.put_i16(api_version);
+    buf.put_i32(correlation_id);
+    buf.put_nullable_string(client_id, false, "client_id")?;
+    if flexible {
+        buf.put_empty_tagged_fields();
+    }
+    Ok(())
 }
 
 /// The header in front of every response body.

@@ -96,17 +96,31 @@ pub fn encode_request_into<R: Request>(
     client_id: Option<&str>,
 ) -> Result<(), EncodeError> {
     R::check_encode_version(version)?;
+    let header = (R::API_KEY, version, correlation_id, client_id);
+    write_frame(buf, header, R::is_flexible(version), 0, |buf| {
+        req.encode(buf, version)
+    })
+}
+
+/// Appends one request frame: the int32 size, the request header
+/// `(api_key, version, correlation_id, client_id)` (v2 when `flexible`), then
+/// what `body` writes; the size counts `extra` bytes that are not in `buf`
+/// (sent alongside it, e.g. shared record batches). Shared by every request
+/// encoder.
+pub(crate) fn write_frame(
+    buf: &mut Vec<u8>,
+    header: (i16, i16, i32, Option<&str>),
+    flexible: bool,
+    extra: usize,
+    body: impl FnOnce(&mut Vec<u8>) -> Result<(), EncodeError>,
+) -> Result<(), EncodeError> {
+    let (api_key, version, correlation_id, client_id) = header;
     let start = buf.len();
     buf.put_i32(0);
-    let header = RequestHeader {
-        api_key: R::API_KEY,
-        api_version: version,
-        correlation_id,
-        client_id: client_id.map(str::to_owned),
-    };
-    header.encode(buf, R::is_flexible(version))?;
-    req.encode(buf, version)?;
-    let size = (buf.len() - start - 4) as i32;
+    header::encode_request_header(buf, api_key, version, correlation_id, client_id, flexible)?;
+    body(buf)?;
+    let size = i32::try_from(buf.len() - start - 4 + extra)
+        .map_err(|_| EncodeError::TooLong("request frame"))?;
     buf[start..start + 4].copy_from_slice(&size.to_be_bytes());
     Ok(())
 }

@@ -236,7 +236,7 @@ impl<N: Network> Sender<N> {
                             self.handle_metadata_response(node, version, &frame, now)
                         }
                         InFlight::InitProducerId { node, version, .. } => {
-                            self.handle_init_producer_id_response(node, version, &frame, now)
+                            self.handle_init_producer_id_response(node, version, &frame)
                         }
                     }
                 }
@@ -287,13 +287,12 @@ impl<N: Network> Sender<N> {
 
     /// Every request in flight to `node` failed (disconnect or timeout).
     fn fail_node(&mut self, node: NodeId, code: ErrorCode, now: Instant) {
-        let corrs: Vec<i32> = self
+        let mut corrs: Vec<i32> = self
             .in_flight
             .iter()
             .filter(|(_, r)| r.node() == node)
             .map(|(c, _)| *c)
             .collect();
-        let mut corrs = corrs;
         corrs.sort_unstable();
         for corr in corrs {
             let req = self.in_flight.remove(&corr).expect("listed");
@@ -382,7 +381,7 @@ impl<N: Network> Sender<N> {
     /// Fails every queued and in-flight batch with `error` (closing).
     /// Fails every queued and in-flight batch: with `Closed` (closing past
     /// the deadline), or with `fatal` when given.
-    pub(crate) fn fail_all(&mut self, now: Instant, fatal: Option<Error>) {
+    pub(crate) fn fail_all(&mut self, fatal: Option<Error>) {
         let error = |maybe: bool| {
             fatal.clone().unwrap_or(Error::Closed {
                 may_have_persisted: maybe,
@@ -406,7 +405,6 @@ impl<N: Network> Sender<N> {
                 }
             }
         }
-        let _ = now;
     }
 
     pub(crate) fn complete_failed(&mut self, mut batch: ProducerBatch, error: Error) {
@@ -440,15 +438,10 @@ pub(crate) fn run<N: Network>(mut sender: Sender<N>, clock: Arc<dyn Clock>) {
     if result.is_err() {
         log::error!("the sender thread panicked; failing every pending record");
         let error = Error::Fatal("the producer's sender thread panicked".into());
-        *sender.shared.fatal.lock() = Some(error.clone());
-        sender
-            .shared
-            .has_fatal
-            .store(true, std::sync::atomic::Ordering::Release);
+        sender.set_fatal(error.clone());
         sender.shared.acc.close();
-        let now = clock.now();
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            sender.fail_all(now, Some(error))
+            sender.fail_all(Some(error))
         }));
     }
     sender.shared.cluster.notify();
@@ -465,7 +458,7 @@ fn run_loop<N: Network>(sender: &mut Sender<N>, clock: &dyn Clock) {
                 break;
             }
             if close.deadline.is_some_and(|d| now >= d) {
-                sender.fail_all(now, None);
+                sender.fail_all(None);
                 break;
             }
         }

@@ -13,7 +13,6 @@ use crate::protocol::messages::produce::{
 use crate::protocol::{decode_response, ErrorCode};
 use crate::record_batch::{BatchOptions, Compression};
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Instant;
 
 /// Highest Produce version we send: v13 replaces topic names by ids.
@@ -422,17 +421,13 @@ impl<N: Network> Sender<N> {
                         parts[0].topic,
                         parts[0].partition
                     );
-                    let queue = self.shared.acc.queue(&parts[0].topic, parts[0].partition);
-                    for p in &parts {
-                        self.shared.acc.track(&p.result);
-                    }
-                    let mut parts = parts;
-                    let second = parts.pop().expect("two parts");
-                    let first = parts.pop().expect("two parts");
-                    if let Some(q) = queue {
+                    if let Some(q) = self.shared.acc.queue(&parts[0].topic, parts[0].partition) {
                         let mut q = q.lock();
-                        q.reenqueue(second);
-                        q.reenqueue(first);
+                        // Last part first: each goes to the front of its place.
+                        for p in parts.into_iter().rev() {
+                            self.shared.acc.track(&p.result);
+                            q.reenqueue(p);
+                        }
                     }
                     // Handles of the original follow the outcome to the parts.
                     self.shared.acc.release_parts(&original, 0);
@@ -590,6 +585,3 @@ fn broker_error(code: ErrorCode, may_have_persisted: bool) -> Error {
         may_have_persisted,
     }
 }
-
-#[allow(dead_code)]
-fn _assert_send(_: Arc<()>) {}

@@ -6,7 +6,7 @@ use crate::metadata;
 use crate::net::{ConnState, Network, NodeId};
 use crate::protocol::messages::init_producer_id::InitProducerIdRequest;
 use crate::protocol::messages::metadata::{MetadataRequest, MetadataResponse};
-use crate::protocol::{decode_response, encode_request, ErrorCode, Message, Request};
+use crate::protocol::{decode_response, encode_request, ErrorCode, Request};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -217,9 +217,7 @@ impl<N: Network> Sender<N> {
         node: NodeId,
         version: i16,
         frame: &[u8],
-        now: Instant,
     ) {
-        let _ = now;
         let Some(idem) = self.idempotence.as_mut() else {
             return;
         };
@@ -282,7 +280,3 @@ impl<N: Network> Sender<N> {
         self.idempotence.as_ref().is_none_or(|i| i.ready())
     }
 }
-
-/// The Metadata request API key, for logs and tests.
-#[allow(dead_code)]
-pub(crate) const METADATA_KEY: i16 = MetadataRequest::API_KEY;

@@ -15,9 +15,8 @@
 //! [`ProduceRequestRef::encode_frame_into`] (size prefix, header and body).
 //! Both forms share one encoder, so they produce identical bytes.
 
-use crate::protocol::header::RequestHeader;
 use crate::protocol::primitives::{DecodeError, EncodeError, Put, Reader};
-use crate::protocol::{Message, Request};
+use crate::protocol::{write_frame, Message, Request};
 
 /// The API key of Produce.
 pub const API_KEY: i16 = 0;
@@ -99,6 +98,15 @@ pub struct ProduceRequestRef<'a> {
 impl ProduceRequestRef<'_> {
     /// Appends the body at `version` to `buf`.
     pub fn encode(&self, buf: &mut Vec<u8>, version: i16) -> Result<(), EncodeError> {
+        self.encode_with(buf, version, None)
+    }
+
+    fn encode_with(
+        &self,
+        buf: &mut Vec<u8>,
+        version: i16,
+        split: Option<&mut Vec<usize>>,
+    ) -> Result<(), EncodeError> {
         encode_body(
             buf,
             version,
@@ -109,7 +117,7 @@ impl ProduceRequestRef<'_> {
                 let parts = t.partitions.iter().map(|p| (p.index, p.records));
                 (t.name, &t.topic_id, parts)
             }),
-            None,
+            split,
         )
     }
 
@@ -127,37 +135,17 @@ impl ProduceRequestRef<'_> {
         client_id: Option<&str>,
     ) -> Result<Vec<usize>, EncodeError> {
         ProduceRequest::check_encode_version(version)?;
-        let start = buf.len();
-        buf.put_i32(0);
-        let header = RequestHeader {
-            api_key: API_KEY,
-            api_version: version,
-            correlation_id,
-            client_id: client_id.map(str::to_owned),
-        };
-        header.encode(buf, version >= FIRST_FLEXIBLE)?;
-        let mut positions = Vec::new();
-        encode_body(
-            buf,
-            version,
-            self.transactional_id,
-            self.acks,
-            self.timeout_ms,
-            self.topics.iter().map(|t| {
-                let parts = t.partitions.iter().map(|p| (p.index, p.records));
-                (t.name, &t.topic_id, parts)
-            }),
-            Some(&mut positions),
-        )?;
         let records: usize = self
             .topics
             .iter()
             .flat_map(|t| t.partitions.iter())
             .filter_map(|p| p.records.map(<[u8]>::len))
             .sum();
-        let size = i32::try_from(buf.len() - start - 4 + records)
-            .map_err(|_| EncodeError::TooLong("produce request"))?;
-        buf[start..start + 4].copy_from_slice(&size.to_be_bytes());
+        let mut positions = Vec::new();
+        let header = (API_KEY, version, correlation_id, client_id);
+        write_frame(buf, header, version >= FIRST_FLEXIBLE, records, |buf| {
+            self.encode_with(buf, version, Some(&mut positions))
+        })?;
         Ok(positions)
     }
 
@@ -173,20 +161,10 @@ impl ProduceRequestRef<'_> {
         client_id: Option<&str>,
     ) -> Result<(), EncodeError> {
         ProduceRequest::check_encode_version(version)?;
-        let start = buf.len();
-        buf.put_i32(0);
-        let header = RequestHeader {
-            api_key: API_KEY,
-            api_version: version,
-            correlation_id,
-            client_id: client_id.map(str::to_owned),
-        };
-        header.encode(buf, version >= FIRST_FLEXIBLE)?;
-        self.encode(buf, version)?;
-        let size = i32::try_from(buf.len() - start - 4)
-            .map_err(|_| EncodeError::TooLong("produce request"))?;
-        buf[start..start + 4].copy_from_slice(&size.to_be_bytes());
-        Ok(())
+        let header = (API_KEY, version, correlation_id, client_id);
+        write_frame(buf, header, version >= FIRST_FLEXIBLE, 0, |buf| {
+            self.encode(buf, version)
+        })
     }
 }
 
