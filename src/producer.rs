@@ -5,7 +5,7 @@
 //! `max.block.ms` in all), then returns a [`DeliveryHandle`]. Everything else
 //! happens on the sender thread started by the constructor.
 
-use crate::accumulator::{Accumulator, AppendError};
+use crate::accumulator::{Accumulator, AppendError, RecordRef};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{PartitionerChoice, ProducerConfig};
 use crate::delivery::{Callback, DeliveryHandle};
@@ -17,7 +17,7 @@ use crate::partitioner::{
     DefaultPartitioner, Partitioner, RecordView, RoundRobinPartitioner, TopicPartitions,
 };
 use crate::record::{PartitionInfo, ProducerRecord, RecordMetadata};
-use crate::record_batch::{BatchWriter, BATCH_HEADER_SIZE};
+use crate::record_batch::BATCH_HEADER_SIZE;
 use crate::sender::{self, CloseRequest, Sender, Shared};
 use crate::serializer::{DefaultSerializer, Serializer};
 use parking_lot::Mutex;
@@ -336,11 +336,9 @@ impl<K: 'static, V: 'static> Producer<K, V> {
                 p
             }
         };
-        let size = BatchWriter::record_size_upper_bound(
-            key.as_ref().map_or(0, |k| k.len()),
-            value.as_ref().map_or(0, |v| v.len()),
-            &record.headers,
-        ) + BATCH_HEADER_SIZE;
+        let timestamp = record.timestamp.unwrap_or_else(now_ms);
+        let rec = RecordRef::new(timestamp, key.as_deref(), value.as_deref(), &record.headers);
+        let size = rec.size + BATCH_HEADER_SIZE;
         for (max, property) in [
             (cfg.max_request_size, "max.request.size"),
             (cfg.buffer_memory, "buffer.memory"),
@@ -353,22 +351,10 @@ impl<K: 'static, V: 'static> Producer<K, V> {
                 });
             }
         }
-        let timestamp = record.timestamp.unwrap_or_else(now_ms);
         let appended = self
             .shared
             .acc
-            .append(
-                topic,
-                partition,
-                count,
-                timestamp,
-                key.as_deref(),
-                value.as_deref(),
-                &record.headers,
-                deadline,
-                started,
-                callback,
-            )
+            .append(topic, partition, count, &rec, deadline, started, callback)
             .map_err(|e| match e {
                 AppendError::BufferFull => Error::BufferFull {
                     waited: started.elapsed(),

@@ -13,6 +13,39 @@ use std::time::Instant;
 /// The parts and the original's outcome, or the batch back with why not.
 pub(crate) type SplitResult = Result<(Vec<ProducerBatch>, Outcome), Box<(ProducerBatch, String)>>;
 
+/// One serialized record on its way into a batch, with its encoded size
+/// (an upper bound, without the batch header) worked out once per `send`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RecordRef<'a> {
+    pub(crate) timestamp: i64,
+    pub(crate) key: Option<&'a [u8]>,
+    pub(crate) value: Option<&'a [u8]>,
+    pub(crate) headers: &'a [Header],
+    pub(crate) size: usize,
+}
+
+impl<'a> RecordRef<'a> {
+    pub(crate) fn new(
+        timestamp: i64,
+        key: Option<&'a [u8]>,
+        value: Option<&'a [u8]>,
+        headers: &'a [Header],
+    ) -> Self {
+        let size = BatchWriter::record_size_upper_bound(
+            key.map_or(0, <[u8]>::len),
+            value.map_or(0, <[u8]>::len),
+            headers,
+        );
+        RecordRef {
+            timestamp,
+            key,
+            value,
+            headers,
+            size,
+        }
+    }
+}
+
 /// A callback waiting for its record's batch, with what its metadata needs.
 pub(crate) struct PendingCallback {
     pub(crate) info: RecordInfo,
@@ -107,26 +140,12 @@ impl ProducerBatch {
 
     /// Appends a record if it fits in `limit` bytes (an empty batch takes any
     /// record). Returns the record's index in the batch.
-    pub(crate) fn try_append(
-        &mut self,
-        timestamp: i64,
-        key: Option<&[u8]>,
-        value: Option<&[u8]>,
-        headers: &[Header],
-        limit: usize,
-    ) -> Option<u32> {
+    pub(crate) fn try_append(&mut self, r: &RecordRef<'_>, limit: usize) -> Option<u32> {
         let w = self.writer.as_mut()?;
-        if !w.is_empty() {
-            let add = BatchWriter::record_size_upper_bound(
-                key.map_or(0, <[u8]>::len),
-                value.map_or(0, <[u8]>::len),
-                headers,
-            );
-            if w.size_in_bytes() + add > limit {
-                return None;
-            }
+        if !w.is_empty() && w.size_in_bytes() + r.size > limit {
+            return None;
         }
-        w.append(timestamp, key, value, headers);
+        w.append(r.timestamp, r.key, r.value, r.headers);
         let index = self.record_count;
         self.record_count += 1;
         Some(index)
@@ -236,13 +255,13 @@ impl ProducerBatch {
                 self.created,
             );
             for r in &records[range.start as usize..range.end as usize] {
-                part.try_append(
+                let r = RecordRef::new(
                     r.timestamp,
                     r.key.as_deref(),
                     r.value.as_deref(),
                     &r.headers,
-                    usize::MAX,
                 );
+                part.try_append(&r, usize::MAX);
             }
             part.attempts = self.attempts;
             part.maybe_written = self.maybe_written;

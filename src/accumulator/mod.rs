@@ -19,9 +19,9 @@ pub(crate) mod memory;
 
 use crate::delivery::{BatchResult, Callback, RecordInfo};
 use crate::hash::FastMap;
-use crate::record::Header;
-use crate::record_batch::{BatchWriter, BATCH_HEADER_SIZE};
+use crate::record_batch::BATCH_HEADER_SIZE;
 use batch::ProducerBatch;
+pub(crate) use batch::RecordRef;
 use memory::BufferPool;
 use parking_lot::{Mutex, RwLock};
 use std::collections::{HashMap, VecDeque};
@@ -133,10 +133,7 @@ impl Accumulator {
         topic: &str,
         partition: i32,
         partition_count: i32,
-        timestamp: i64,
-        key: Option<&[u8]>,
-        value: Option<&[u8]>,
-        headers: &[Header],
+        record: &RecordRef<'_>,
         deadline: Option<Instant>,
         now: Instant,
         callback: Option<Callback>,
@@ -151,22 +148,17 @@ impl Accumulator {
             topic: tq.name.clone(),
             partition,
             index,
-            timestamp,
-            key_size: key.map_or(0, <[u8]>::len),
-            value_size: value.map_or(0, <[u8]>::len),
+            timestamp: record.timestamp,
+            key_size: record.key.map_or(0, <[u8]>::len),
+            value_size: record.value.map_or(0, <[u8]>::len),
         };
         {
             let mut q = queue.lock();
-            if let Some(done) = self.locked_try_append(&mut q, timestamp, key, value, headers) {
+            if let Some(done) = self.locked_try_append(&mut q, record) {
                 return Ok(self.appended(&mut q, done, false, info, &mut callback));
             }
         }
-        let record_size = BatchWriter::record_size_upper_bound(
-            key.map_or(0, <[u8]>::len),
-            value.map_or(0, <[u8]>::len),
-            headers,
-        ) + BATCH_HEADER_SIZE;
-        let reserve = self.batch_size.max(record_size);
+        let reserve = self.batch_size.max(record.size + BATCH_HEADER_SIZE);
         if !self.pool.reserve(reserve, deadline) {
             return Err(AppendError::BufferFull);
         }
@@ -177,7 +169,7 @@ impl Accumulator {
             return Err(AppendError::Closed);
         }
         // Another caller may have opened a batch while we waited.
-        if let Some(done) = self.locked_try_append(&mut q, timestamp, key, value, headers) {
+        if let Some(done) = self.locked_try_append(&mut q, record) {
             let appended = self.appended(&mut q, done, false, info, &mut callback);
             drop(q);
             self.pool.release(reserve);
@@ -186,7 +178,7 @@ impl Accumulator {
         let buf = self.pool.take_buffer(reserve);
         let mut batch = ProducerBatch::with_buffer(tq.name.clone(), partition, buf, reserve, now);
         let index = batch
-            .try_append(timestamp, key, value, headers, usize::MAX)
+            .try_append(record, usize::MAX)
             .expect("an empty batch takes any record");
         self.incomplete
             .lock()
@@ -196,16 +188,9 @@ impl Accumulator {
     }
 
     /// With the partition lock held: appends to the open batch at the back.
-    fn locked_try_append(
-        &self,
-        q: &mut PartitionQueue,
-        timestamp: i64,
-        key: Option<&[u8]>,
-        value: Option<&[u8]>,
-        headers: &[Header],
-    ) -> Option<u32> {
+    fn locked_try_append(&self, q: &mut PartitionQueue, record: &RecordRef<'_>) -> Option<u32> {
         let b = q.batches.back_mut()?;
-        b.try_append(timestamp, key, value, headers, self.batch_size)
+        b.try_append(record, self.batch_size)
     }
 
     fn appended(
@@ -306,19 +291,9 @@ mod tests {
     use std::time::Duration;
 
     fn append(acc: &Accumulator, p: i32, value: &[u8], deadline: Option<Instant>) -> bool {
-        acc.append(
-            "t",
-            p,
-            2,
-            1,
-            None,
-            Some(value),
-            &[],
-            deadline,
-            Instant::now(),
-            None,
-        )
-        .is_ok()
+        let r = RecordRef::new(1, None, Some(value), &[]);
+        acc.append("t", p, 2, &r, deadline, Instant::now(), None)
+            .is_ok()
     }
 
     #[test]
@@ -358,7 +333,7 @@ mod tests {
         let t: Arc<str> = "t".into();
         let mk = |seq: i32| {
             let mut b = ProducerBatch::new(t.clone(), 0, 64, 0, Instant::now());
-            b.try_append(0, None, Some(b"x"), &[], 100);
+            b.try_append(&RecordRef::new(0, None, Some(b"x"), &[]), 100);
             b.seal(&crate::record_batch::BatchOptions::idempotent(1, 0, seq))
                 .unwrap();
             b

@@ -3,7 +3,7 @@
 //! deterministically without sleeping.
 
 use super::{Sender, Shared};
-use crate::accumulator::Accumulator;
+use crate::accumulator::{Accumulator, RecordRef};
 use crate::clock::{Clock, ManualClock};
 use crate::config::{Acks, ProducerConfig, ProducerConfigBuilder};
 use crate::delivery::DeliveryHandle;
@@ -227,10 +227,7 @@ impl Harness {
                 TOPIC,
                 partition,
                 2,
-                1_000,
-                None,
-                Some(value),
-                &[],
+                &RecordRef::new(1_000, None, Some(value), &[]),
                 None,
                 self.clock.now(),
                 None,
@@ -761,10 +758,7 @@ fn message_too_large_splits_the_batch_keeping_sequences_and_handles() {
             TOPIC,
             0,
             2,
-            1_000,
-            None,
-            Some(b"cb"),
-            &[],
+            &RecordRef::new(1_000, None, Some(b"cb"), &[]),
             None,
             h.clock.now(),
             Some(Box::new(move |r| tx.send(r).unwrap())),
