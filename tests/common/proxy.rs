@@ -24,7 +24,7 @@ use kafka_protocol::messages::{
     ProduceRequest, ProduceResponse, RequestHeader, ResponseHeader, TopicName,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -53,6 +53,8 @@ struct State {
     /// Every batch forwarded so far.
     seen: Mutex<HashSet<BatchKey>>,
     conns: Mutex<Vec<TcpStream>>,
+    /// Request versions seen per API key (what clients negotiated).
+    versions: Mutex<BTreeMap<i16, BTreeSet<i16>>>,
 }
 
 /// An error the proxy answers for one partition of a Produce request.
@@ -273,6 +275,13 @@ impl FaultProxy {
                 if frame.len() >= 12 {
                     let api_key = i16::from_be_bytes([frame[4], frame[5]]);
                     let corr = i32::from_be_bytes([frame[8], frame[9], frame[10], frame[11]]);
+                    let api_version = i16::from_be_bytes([frame[6], frame[7]]);
+                    st1.versions
+                        .lock()
+                        .unwrap()
+                        .entry(api_key)
+                        .or_default()
+                        .insert(api_version);
                     if api_key == PRODUCE {
                         st1.produce_requests.fetch_add(1, Ordering::SeqCst);
                         let inj = st1.injections.lock().unwrap().front().copied();
@@ -334,6 +343,11 @@ impl FaultProxy {
             }
             shut(&[&b_in, &c_out]);
         });
+    }
+
+    /// The request versions clients used through this proxy, per API key.
+    pub fn versions_seen(&self) -> BTreeMap<i16, BTreeSet<i16>> {
+        self.state.versions.lock().unwrap().clone()
     }
 
     /// Arms `n` more faults: each of the next `n` Produce requests is
