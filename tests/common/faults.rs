@@ -39,6 +39,7 @@
 //!   the partition, or where the producer stamped the later record with a
 //!   lower sequence of the same epoch.
 
+use super::kafka::KafkaCluster;
 use super::Consumed;
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
@@ -266,13 +267,46 @@ pub enum Target<'a> {
     Mock(&'a Mock),
     /// tansu behind the fault proxy.
     Tansu(&'a super::proxy::TansuBehindProxy),
+    /// A real Kafka cluster and a topic of [`PARTITIONS`] partitions on it;
+    /// with `proxied` the producer connects through the cluster's fault
+    /// proxies.
+    Kafka {
+        /// The cluster.
+        cluster: &'a KafkaCluster,
+        /// The scenario's own topic.
+        topic: &'a str,
+        /// Whether the producer goes through the proxies.
+        proxied: bool,
+    },
 }
 
 impl Target<'_> {
+    /// Where the producer bootstraps from.
     fn bootstrap(&self) -> &str {
         match self {
             Target::Mock(m) => &m.bootstrap,
             Target::Tansu(t) => &t.bootstrap,
+            Target::Kafka {
+                cluster,
+                proxied: true,
+                ..
+            } => &cluster.proxied_bootstrap,
+            Target::Kafka { cluster, .. } => &cluster.bootstrap,
+        }
+    }
+
+    /// Where the log is read back from (never through a proxy on Kafka).
+    fn read_bootstrap(&self) -> &str {
+        match self {
+            Target::Kafka { cluster, .. } => &cluster.bootstrap,
+            other => other.bootstrap(),
+        }
+    }
+
+    fn topic(&self) -> &str {
+        match self {
+            Target::Kafka { topic, .. } => topic,
+            _ => TOPIC,
         }
     }
 }
@@ -283,6 +317,10 @@ pub struct Ctx<'a> {
     pub mock: Option<&'a Mock>,
     /// The fault proxy, if the scenario runs on tansu.
     pub proxy: Option<&'a super::proxy::FaultProxy>,
+    /// The Kafka cluster, if the scenario runs there.
+    pub kafka: Option<&'a KafkaCluster>,
+    /// The scenario's topic.
+    pub topic: &'a str,
     /// Leader of each partition when the fault is injected.
     pub leaders: Vec<i32>,
     /// Records per scenario.
@@ -295,6 +333,11 @@ impl Ctx<'_> {
     /// The mock cluster (panics on tansu).
     pub fn mock(&self) -> &Mock {
         self.mock.expect("a mock-cluster scenario")
+    }
+
+    /// The Kafka cluster (panics elsewhere).
+    pub fn kafka(&self) -> &KafkaCluster {
+        self.kafka.expect("a Kafka scenario")
     }
 
     /// The fault proxy (panics on the mock).
@@ -551,20 +594,34 @@ pub fn run_scenario(
     idempotent: bool,
     inject: impl FnOnce(&Ctx<'_>),
 ) -> Outcome {
+    let config = producer_config(target.bootstrap(), idempotent);
+    run_scenario_with(name, target, idempotent, config, send_secs(), inject)
+}
+
+/// [`run_scenario`] with the producer's configuration given, and sending
+/// paced over at least `send_secs` seconds.
+pub fn run_scenario_with(
+    name: &str,
+    target: Target<'_>,
+    idempotent: bool,
+    config: ProducerConfig,
+    send_secs: f64,
+    inject: impl FnOnce(&Ctx<'_>),
+) -> Outcome {
     init_log();
     let t0 = Instant::now();
     let n = records();
-    let bootstrap = target.bootstrap().to_string();
-    let producer: Producer<String, String> =
-        Producer::new(producer_config(&bootstrap, idempotent)).expect("producer");
+    let topic = target.topic().to_string();
+    let topic = topic.as_str();
+    let producer: Producer<String, String> = Producer::new(config).expect("producer");
     let status: Arc<Vec<AtomicU8>> = Arc::new((0..n).map(|_| AtomicU8::new(PENDING)).collect());
     let errors: Arc<Mutex<BTreeMap<String, usize>>> = Arc::default();
     let sent = AtomicUsize::new(0);
     let done = Arc::new(AtomicUsize::new(0));
     // Metadata first, so that the pacing below measures producing only.
-    let before = producer.partitions_for(TOPIC).expect("topic metadata");
+    let before = producer.partitions_for(topic).expect("topic metadata");
     assert_eq!(before.len(), PARTITIONS as usize);
-    let pace = Duration::from_secs_f64(send_secs() / n as f64);
+    let pace = Duration::from_secs_f64(send_secs / n as f64);
     let produce_start = Instant::now();
     std::thread::scope(|s| {
         let sender = s.spawn(|| {
@@ -577,7 +634,7 @@ pub fn run_scenario(
                     }
                 }
                 let (k, seq) = (i % KEYS, i / KEYS);
-                let rec = ProducerRecord::new(TOPIC, format!("k{k}:{seq}")).key(format!("k{k}"));
+                let rec = ProducerRecord::new(topic, format!("k{k}:{seq}")).key(format!("k{k}"));
                 let (st, errs, dn) = (status.clone(), errors.clone(), done.clone());
                 let r = producer.send_with_callback(rec, move |r| {
                     let code = match r {
@@ -609,12 +666,17 @@ pub fn run_scenario(
         let ctx = Ctx {
             mock: match &target {
                 Target::Mock(m) => Some(m),
-                Target::Tansu(_) => None,
+                _ => None,
             },
             proxy: match &target {
                 Target::Tansu(t) => Some(&t.proxy),
-                Target::Mock(_) => None,
+                _ => None,
             },
+            kafka: match &target {
+                Target::Kafka { cluster, .. } => Some(cluster),
+                _ => None,
+            },
+            topic,
             leaders: before.iter().map(|p| p.leader.unwrap_or(-1)).collect(),
             total: n,
             sent: &sent,
@@ -652,8 +714,9 @@ pub fn run_scenario(
         .count();
     out.refused = st.iter().filter(|s| **s == REFUSED).count();
 
-    let log = read_back(&bootstrap, TOPIC, PARTITIONS, Duration::from_secs(60));
-    analyse(&mut out, &st, &log, &bootstrap);
+    let bootstrap = target.read_bootstrap();
+    let log = read_back(bootstrap, topic, PARTITIONS, Duration::from_secs(60));
+    analyse(&mut out, &st, &log, bootstrap, topic);
     out.secs = t0.elapsed().as_secs_f64();
     println!("{}", out.line());
     for (p, c) in out.partitions.iter().enumerate() {
@@ -677,7 +740,7 @@ fn parse(c: &Consumed) -> Option<(usize, usize)> {
     Some((key, seq.parse().ok()?))
 }
 
-fn analyse(out: &mut Outcome, st: &[u8], log: &[Vec<Consumed>], bootstrap: &str) {
+fn analyse(out: &mut Outcome, st: &[u8], log: &[Vec<Consumed>], bootstrap: &str, topic: &str) {
     let n = st.len();
     let mut first_offset: Vec<i64> = vec![-1; n];
     let mut parts = vec![PartitionCounts::default(); PARTITIONS as usize];
@@ -759,6 +822,7 @@ fn analyse(out: &mut Outcome, st: &[u8], log: &[Vec<Consumed>], bootstrap: &str)
     if (anomalies || always) && out.idempotent {
         match attribute(
             bootstrap,
+            topic,
             &mut parts,
             &dups,
             &reorders,
@@ -812,6 +876,7 @@ struct Stamp {
 /// attributes each duplicate and reorder (see the module docs).
 fn attribute(
     bootstrap: &str,
+    topic_name: &str,
     parts: &mut [PartitionCounts],
     dups: &[Vec<(i64, usize)>],
     reorders: &[Vec<(i64, i64)>],
@@ -823,7 +888,7 @@ fn attribute(
         .create()
         .map_err(|e| e.to_string())?;
     let md = consumer
-        .fetch_metadata(Some(TOPIC), Duration::from_secs(10))
+        .fetch_metadata(Some(topic_name), Duration::from_secs(10))
         .map_err(|e| e.to_string())?;
     let brokers: HashMap<i32, String> = md
         .brokers()
@@ -842,7 +907,7 @@ fn attribute(
             .map(|x| x.leader())
             .ok_or("no partition metadata")?;
         let addr = brokers.get(&leader).ok_or("leader not in metadata")?;
-        let batches = raw_fetch(addr, TOPIC, p as i32)?;
+        let batches = raw_fetch(addr, topic_name, p as i32)?;
         let mut stamps: HashMap<i64, Stamp> = HashMap::new();
         // Accepted gaps: offsets of batches out of sequence for their
         // producer id and epoch.

@@ -164,6 +164,8 @@ struct Node {
     child: Option<Child>,
     paused: bool,
     starts: usize,
+    /// Length of the node's log when it was last launched.
+    log_offset: u64,
 }
 
 /// A KRaft cluster of real Kafka brokers on loopback.
@@ -257,6 +259,7 @@ impl KafkaCluster {
                     child: None,
                     paused: false,
                     starts: 0,
+                    log_offset: 0,
                 }
             })
             .collect();
@@ -356,7 +359,11 @@ impl KafkaCluster {
         };
         let t0 = Instant::now();
         let ids: Vec<i32> = (1..=nodes as i32).collect();
-        if let Err(e) = cluster.wait_brokers(&ids, Duration::from_secs(120)) {
+        let up = ids
+            .iter()
+            .try_for_each(|id| cluster.wait_started(*id, Duration::from_secs(120)))
+            .and_then(|()| cluster.wait_brokers(&ids, Duration::from_secs(60)));
+        if let Err(e) = up {
             return Err(format!("{e}\n{}", cluster.log_tails(40)));
         }
         eprintln!(
@@ -591,29 +598,66 @@ impl KafkaCluster {
             launch(&self.jars, &self.dir, self.version, n).expect("restart node");
         }
         let t0 = Instant::now();
-        self.wait_brokers(&[id], Duration::from_secs(120))
+        self.wait_started(id, Duration::from_secs(120))
+            .and_then(|()| self.wait_brokers(&[id], Duration::from_secs(60)))
             .unwrap_or_else(|e| panic!("{e}\n{}", self.log_tails(40)));
         eprintln!(
-            "kafka: node {id} restarted, registered after {:.1} s",
+            "kafka: node {id} restarted, up after {:.1} s",
             t0.elapsed().as_secs_f64()
         );
+    }
+
+    /// Waits until node `id` logged that it started (after its last launch:
+    /// the broker is then unfenced and serving).
+    fn wait_started(&self, id: i32, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let (path, offset) = {
+            let nodes = self.nodes.lock().unwrap();
+            let n = nodes.iter().find(|n| n.id == id).expect("node id");
+            (self.dir.join(format!("node{id}/kafka.log")), n.log_offset)
+        };
+        loop {
+            let mut text = String::new();
+            if let Ok(mut f) = std::fs::File::open(&path) {
+                let _ = f.seek(SeekFrom::Start(offset));
+                let mut buf = Vec::new();
+                let _ = f.read_to_end(&mut buf);
+                text = String::from_utf8_lossy(&buf).into_owned();
+            }
+            if text.contains("Kafka Server started") {
+                return Ok(());
+            }
+            {
+                let mut nodes = self.nodes.lock().unwrap();
+                let n = nodes.iter_mut().find(|n| n.id == id).unwrap();
+                if let Some(c) = n.child.as_mut() {
+                    if let Ok(Some(st)) = c.try_wait() {
+                        n.child = None;
+                        return Err(format!("node {id} exited: {st}"));
+                    }
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!("node {id} did not start in {timeout:?}"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// Waits until every broker in `ids` appears in the metadata.
     fn wait_brokers(&self, ids: &[i32], timeout: Duration) -> Result<(), String> {
         let deadline = Instant::now() + timeout;
-        let mut last = String::new();
         loop {
-            match self.meta.fetch_metadata(None, Duration::from_secs(5)) {
+            let last = match self.meta.fetch_metadata(None, Duration::from_secs(5)) {
                 Ok(md) => {
                     let seen: Vec<i32> = md.brokers().iter().map(|b| b.id()).collect();
                     if ids.iter().all(|i| seen.contains(i)) {
                         return Ok(());
                     }
-                    last = format!("brokers in metadata: {seen:?}");
+                    format!("brokers in metadata: {seen:?}")
                 }
-                Err(e) => last = e.to_string(),
-            }
+                Err(e) => e.to_string(),
+            };
             {
                 let mut nodes = self.nodes.lock().unwrap();
                 for n in nodes.iter_mut().filter(|n| ids.contains(&n.id)) {
@@ -721,9 +765,11 @@ fn launch(jars: &Path, dir: &Path, version: Version, n: &mut Node) -> Result<(),
         .append(true)
         .open(nd.join("kafka.log"))
         .map_err(|e| e.to_string())?;
+    n.log_offset = log.metadata().map(|m| m.len()).unwrap_or(0);
     let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kafka");
-    let jvm = std::env::var("KSYNC_KAFKA_JVM_OPTS")
-        .unwrap_or_else(|_| "-Xms256m -Xmx768m -XX:+UseSerialGC".to_string());
+    let jvm = std::env::var("KSYNC_KAFKA_JVM_OPTS").unwrap_or_else(|_| {
+        "-Xms256m -Xmx768m -XX:+UseSerialGC -XX:TieredStopAtLevel=1".to_string()
+    });
     let mut cmd = Command::new("java");
     cmd.args(jvm.split_whitespace())
         .arg("-Djava.awt.headless=true")
