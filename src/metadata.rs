@@ -26,6 +26,9 @@ pub(crate) struct PartitionMeta {
 /// One topic as last seen.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct TopicMeta {
+    /// The topic id (Metadata v10+, KIP-516); all zeros when the broker
+    /// gave none. Produce v13 names topics by it.
+    pub(crate) topic_id: [u8; 16],
     /// Indexed by partition; empty while the topic is unknown.
     pub(crate) partitions: Vec<PartitionMeta>,
     /// Partitions with a leader, ascending.
@@ -37,6 +40,62 @@ pub(crate) struct TopicMeta {
 impl TopicMeta {
     pub(crate) fn leader(&self, partition: i32) -> Option<i32> {
         self.partitions.get(partition as usize)?.leader
+    }
+
+    /// The topic id, if the brokers gave one (not all zeros).
+    pub(crate) fn known_topic_id(&self) -> Option<[u8; 16]> {
+        (self.topic_id != [0; 16]).then_some(self.topic_id)
+    }
+
+    /// Applies a leader hint (KIP-951: `current_leader` in a Produce
+    /// response) to `partition`, as the Java client's
+    /// `Metadata.updatePartitionLeadership`: only a complete hint (leader and
+    /// epoch) for a known partition, and only when its epoch is newer than
+    /// the one known (if one is). Returns whether the leader changed.
+    pub(crate) fn apply_leader_hint(&mut self, partition: i32, leader: i32, epoch: i32) -> bool {
+        if leader < 0 || epoch < 0 || partition < 0 {
+            return false;
+        }
+        let Some(p) = self.partitions.get_mut(partition as usize) else {
+            return false;
+        };
+        if p.leader_epoch >= 0 && epoch <= p.leader_epoch {
+            return false;
+        }
+        p.leader = Some(leader);
+        p.leader_epoch = epoch;
+        self.update_available();
+        true
+    }
+
+    /// Keeps partitions of `old` whose leader epoch is newer than what
+    /// `self` (a fresh Metadata answer, perhaps from a broker that has not
+    /// caught up) says, as the Java client does: a leader learned from a
+    /// hint or a newer answer is not undone by a stale one. Only for the
+    /// same topic (equal, non-zero topic ids): a recreated topic starts its
+    /// epochs again. Returns how many partitions were kept.
+    pub(crate) fn keep_newer_leaders(&mut self, old: &TopicMeta) -> usize {
+        if self.known_topic_id().is_none() || self.topic_id != old.topic_id {
+            return 0;
+        }
+        let mut kept = 0;
+        for (new, old) in self.partitions.iter_mut().zip(&old.partitions) {
+            if old.leader_epoch >= 0 && new.leader_epoch >= 0 && new.leader_epoch < old.leader_epoch
+            {
+                *new = old.clone();
+                kept += 1;
+            }
+        }
+        if kept > 0 {
+            self.update_available();
+        }
+        kept
+    }
+
+    fn update_available(&mut self) {
+        self.available = (0..self.partitions.len() as i32)
+            .filter(|i| self.partitions[*i as usize].leader.is_some())
+            .collect();
     }
 }
 
@@ -56,6 +115,7 @@ pub(crate) fn parse(resp: &MetadataResponse) -> (Brokers, HashMap<String, TopicM
         let error = (t.error_code != 0).then_some(ErrorCode(t.error_code));
         let mut meta = TopicMeta {
             error,
+            topic_id: t.topic_id,
             ..TopicMeta::default()
         };
         // Partitions are dense (0..n); anything else is not trusted, so a
@@ -87,9 +147,7 @@ pub(crate) fn parse(resp: &MetadataResponse) -> (Brokers, HashMap<String, TopicM
                     isr: p.isr_nodes.clone(),
                 };
             }
-            meta.available = (0..count as i32)
-                .filter(|i| meta.partitions[*i as usize].leader.is_some())
-                .collect();
+            meta.update_available();
         }
         topics.insert(name, meta);
     }
@@ -240,6 +298,56 @@ mod tests {
         assert_eq!(t.partitions.len(), 3);
         assert_eq!(t.available, [0, 2]);
         assert_eq!(t.leader(1), None);
+    }
+
+    #[test]
+    fn parse_keeps_the_topic_id() {
+        let mut md = response("t", &[1]);
+        md.topics[0].topic_id = [7; 16];
+        let (_, topics) = parse(&md);
+        assert_eq!(topics["t"].known_topic_id(), Some([7; 16]));
+        let (_, topics) = parse(&response("t", &[1]));
+        assert_eq!(topics["t"].known_topic_id(), None, "all zeros: no id");
+    }
+
+    #[test]
+    fn leader_hints_apply_only_when_newer_and_complete() {
+        let mut md = response("t", &[-1, 1]);
+        md.topics[0].partitions[1].leader_epoch = 5;
+        let (_, mut topics) = parse(&md);
+        let t = topics.get_mut("t").unwrap();
+        assert!(!t.apply_leader_hint(1, 2, 5), "same epoch");
+        assert!(!t.apply_leader_hint(1, 2, 4), "older epoch");
+        assert!(!t.apply_leader_hint(1, 2, -1), "no epoch");
+        assert!(!t.apply_leader_hint(1, -1, 6), "no leader");
+        assert!(!t.apply_leader_hint(7, 2, 6), "unknown partition");
+        assert!(t.apply_leader_hint(1, 2, 6));
+        assert_eq!((t.leader(1), t.partitions[1].leader_epoch), (Some(2), 6));
+        // Partition 0 had no leader nor epoch: any complete hint is news.
+        assert!(t.apply_leader_hint(0, 3, 0));
+        assert_eq!(t.available, [0, 1]);
+    }
+
+    #[test]
+    fn stale_metadata_does_not_undo_a_newer_leader_of_the_same_topic() {
+        let with = |id: u8, leader: i32, epoch: i32| {
+            let mut md = response("t", &[leader, 1]);
+            md.topics[0].topic_id = [id; 16];
+            md.topics[0].partitions[0].leader_epoch = epoch;
+            parse(&md).1.remove("t").unwrap()
+        };
+        let known = with(1, 2, 6);
+        let mut stale = with(1, 1, 5);
+        assert_eq!(stale.keep_newer_leaders(&known), 1);
+        assert_eq!(stale.leader(0), Some(2));
+        let mut newer = with(1, 1, 7);
+        assert_eq!(newer.keep_newer_leaders(&known), 0);
+        assert_eq!(newer.leader(0), Some(1));
+        // Recreated (another id) or no ids at all: the answer is taken as is.
+        let mut recreated = with(2, 1, 0);
+        assert_eq!(recreated.keep_newer_leaders(&known), 0);
+        let mut no_ids = with(0, 1, 0);
+        assert_eq!(no_ids.keep_newer_leaders(&with(0, 2, 6)), 0);
     }
 
     #[test]

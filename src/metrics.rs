@@ -14,6 +14,7 @@ pub(crate) struct Metrics {
     pub(crate) request_latency_us_total: AtomicU64,
     pub(crate) responses: AtomicU64,
     pub(crate) in_flight_requests: AtomicU64,
+    pub(crate) leader_hints_used: AtomicU64,
 }
 
 impl Metrics {
@@ -45,6 +46,10 @@ pub struct MetricsSnapshot {
     pub buffer_used_bytes: u64,
     /// The whole `buffer.memory`.
     pub buffer_total_bytes: u64,
+    /// Partition leaders learned from a Produce response's leader hint
+    /// (`NOT_LEADER_OR_FOLLOWER` with `current_leader`, KIP-951) rather
+    /// than from a Metadata response.
+    pub leader_hints_used: u64,
 }
 
 impl Metrics {
@@ -65,6 +70,7 @@ impl Metrics {
             in_flight_requests: self.in_flight_requests.load(Relaxed),
             buffer_used_bytes: buffer_used as u64,
             buffer_total_bytes: buffer_total as u64,
+            leader_hints_used: self.leader_hints_used.load(Relaxed),
         }
     }
 }

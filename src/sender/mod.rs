@@ -24,6 +24,8 @@ mod produce;
 mod requests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v13;
 
 use crate::accumulator::batch::ProducerBatch;
 use crate::accumulator::Accumulator;
@@ -68,6 +70,9 @@ pub(crate) enum InFlight {
         sent_at: Instant,
         version: i16,
         batches: Vec<ProducerBatch>,
+        /// The topic ids the request named its topics by (v13+; empty
+        /// before): the response names them the same way.
+        topic_ids: Vec<([u8; 16], Arc<str>)>,
     },
     Metadata {
         node: NodeId,
@@ -223,6 +228,7 @@ impl<N: Network> Sender<N> {
                             sent_at,
                             version,
                             batches,
+                            topic_ids,
                         } => {
                             let m = &self.shared.metrics;
                             Metrics::add(&m.responses, 1);
@@ -230,7 +236,9 @@ impl<N: Network> Sender<N> {
                                 &m.request_latency_us_total,
                                 now.saturating_duration_since(sent_at).as_micros() as u64,
                             );
-                            self.handle_produce_response(node, version, &frame, batches, now)
+                            self.handle_produce_response(
+                                node, version, &frame, batches, &topic_ids, now,
+                            )
                         }
                         InFlight::Metadata { node, version, .. } => {
                             self.handle_metadata_response(node, version, &frame, now)

@@ -8,15 +8,18 @@ use crate::error::Error;
 use crate::metrics::Metrics;
 use crate::net::{ConnState, Network, NodeId, Segment};
 use crate::protocol::messages::produce::{
-    PartitionProduceRef, ProduceRequest, ProduceRequestRef, ProduceResponse, TopicProduceRef,
+    PartitionProduceRef, PartitionProduceResponse, ProduceRequest, ProduceRequestRef,
+    ProduceResponse, TopicProduceRef,
 };
 use crate::protocol::{decode_response, ErrorCode};
 use crate::record_batch::{BatchOptions, Compression};
 use std::collections::HashMap;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-/// Highest Produce version we send: v13 replaces topic names by ids.
-const MAX_PRODUCE_VERSION: i16 = 12;
+/// Highest Produce version we send. v13 names topics by id (KIP-516); a
+/// request goes as v12 when a topic's id is not known.
+const MAX_PRODUCE_VERSION: i16 = 13;
 
 impl<N: Network> Sender<N> {
     /// Fails queued batches older than `delivery.timeout.ms` (and everything
@@ -177,14 +180,14 @@ impl<N: Network> Sender<N> {
     /// Produce request to `node`.
     fn send_produce(&mut self, node: NodeId, batches: Vec<ProducerBatch>, now: Instant) -> bool {
         let cfg = self.shared.config.clone();
-        let version = self
+        let max_version = self
             .net
             .api_versions(node)
             .and_then(|v| v.pick_version::<ProduceRequest>())
             .map(|v| v.min(MAX_PRODUCE_VERSION));
         let mut ready = Vec::with_capacity(batches.len());
         for mut b in batches {
-            let Some(version) = version else {
+            let Some(version) = max_version else {
                 self.complete_failed(b, broker_error(ErrorCode::UNSUPPORTED_VERSION, false));
                 continue;
             };
@@ -208,15 +211,36 @@ impl<N: Network> Sender<N> {
             b.attempts += 1;
             ready.push(b);
         }
-        let Some(version) = version else { return false };
+        let Some(max_version) = max_version else {
+            return false;
+        };
         if ready.is_empty() {
             return false;
+        }
+        // v13 (KIP-516) names topics by id: only when every topic of the
+        // request has one; else this request goes as v12, by name.
+        let ids: Option<Vec<[u8; 16]>> = (max_version >= 13)
+            .then(|| {
+                ready
+                    .iter()
+                    .map(|b| self.topics.get(&*b.topic).and_then(|m| m.known_topic_id()))
+                    .collect()
+            })
+            .flatten();
+        let version = if ids.is_some() {
+            max_version
+        } else {
+            max_version.min(12)
+        };
+        if version < max_version {
+            log::trace!("Produce v{version} to node {node}: a topic has no known topic id");
         }
         let corr = self.correlation_id();
         // The request is written as segments: small owned pieces of header
         // and framing, and the sealed batches themselves, shared, not copied.
         let mut head = Vec::with_capacity(128 + 32 * ready.len());
         let mut order: Vec<usize> = Vec::with_capacity(ready.len());
+        let mut topic_ids: Vec<([u8; 16], Arc<str>)> = Vec::new();
         let positions = {
             let mut topics: Vec<TopicProduceRef<'_>> = Vec::new();
             let mut members: Vec<Vec<usize>> = Vec::new();
@@ -231,9 +255,13 @@ impl<N: Network> Sender<N> {
                         members[t].push(i);
                     }
                     None => {
+                        let topic_id = ids.as_ref().map_or([0; 16], |ids| ids[i]);
+                        if ids.is_some() {
+                            topic_ids.push((topic_id, b.topic.clone()));
+                        }
                         topics.push(TopicProduceRef {
                             name: &b.topic,
-                            topic_id: [0; 16],
+                            topic_id,
                             partitions: vec![part],
                         });
                         members.push(vec![i]);
@@ -294,17 +322,21 @@ impl<N: Network> Sender<N> {
                 sent_at: now,
                 version,
                 batches: ready,
+                topic_ids,
             },
         );
         true
     }
 
+    /// `topic_ids`: the ids the request named its topics by (v13+), which
+    /// the response names them by too.
     pub(super) fn handle_produce_response(
         &mut self,
         node: NodeId,
         version: i16,
         frame: &[u8],
         batches: Vec<ProducerBatch>,
+        topic_ids: &[([u8; 16], Arc<str>)],
         now: Instant,
     ) {
         let resp: ProduceResponse = match decode_response::<ProduceRequest>(frame, version) {
@@ -319,10 +351,23 @@ impl<N: Network> Sender<N> {
                 return;
             }
         };
+        // Topics by name (v3–12) or by the id we sent (v13+).
         let mut answers: HashMap<(&str, i32), _> = HashMap::new();
         for (t, p) in resp.partitions() {
-            answers.insert((t.name.as_str(), p.index), p);
+            let name = if version >= 13 {
+                match topic_ids.iter().find(|(id, _)| *id == t.topic_id) {
+                    Some((_, name)) => &**name,
+                    None => {
+                        log::warn!("node {node} answered for a topic id we did not send");
+                        continue;
+                    }
+                }
+            } else {
+                t.name.as_str()
+            };
+            answers.insert((name, p.index), p);
         }
+        self.apply_leader_hints(node, &resp, &answers);
         for b in batches {
             let topic = b.topic.clone();
             let Some(p) = answers.get(&(&*topic, b.partition)).copied() else {
@@ -349,8 +394,80 @@ impl<N: Network> Sender<N> {
                         .first()
                         .and_then(|e| e.batch_index_error_message.clone())
                 });
-                self.retry_or_fail(b, code, message, false, now);
+                // The hint moved the leader elsewhere: the retry goes there at
+                // once (KIP-951; the Java client skips the backoff when the
+                // leader changed since the attempt).
+                let leader_changed = p.current_leader.leader_id >= 0
+                    && self
+                        .topics
+                        .get(&*topic)
+                        .and_then(|m| m.leader(b.partition))
+                        .is_some_and(|l| l != node);
+                self.retry_or_fail_after(b, code, message, false, leader_changed, now);
             }
+        }
+    }
+
+    /// KIP-951: a partition answered with NOT_LEADER_OR_FOLLOWER or
+    /// FENCED_LEADER_EPOCH may name its current leader (v10+), and the
+    /// response the endpoints of such leaders. As the Java client
+    /// (`Metadata.updatePartitionLeadership`), a hint newer than the leader
+    /// epoch known updates the partition's leader at once, and its endpoint
+    /// is registered, so the retry goes there without waiting for a Metadata
+    /// round trip (which is still asked for). A hint whose leader has no
+    /// known endpoint is ignored.
+    fn apply_leader_hints(
+        &mut self,
+        node: NodeId,
+        resp: &ProduceResponse,
+        answers: &HashMap<(&str, i32), &PartitionProduceResponse>,
+    ) {
+        let mut published = HashMap::new();
+        for (&(topic, partition), p) in answers {
+            let code = ErrorCode(p.error_code);
+            if code != ErrorCode::NOT_LEADER_OR_FOLLOWER && code != ErrorCode::FENCED_LEADER_EPOCH {
+                continue;
+            }
+            let hint = p.current_leader;
+            if hint.leader_id < 0 || hint.leader_epoch < 0 {
+                continue;
+            }
+            let endpoint = resp
+                .node_endpoint(hint.leader_id)
+                .and_then(|e| Some((e.host.clone(), u16::try_from(e.port).ok()?)))
+                .or_else(|| self.brokers.get(&hint.leader_id).cloned());
+            let Some(endpoint) = endpoint else {
+                log::debug!(
+                    "leader hint for {topic}[{partition}] names node {} without an endpoint; ignored",
+                    hint.leader_id
+                );
+                continue;
+            };
+            let Some(meta) = self.topics.get_mut(topic) else {
+                continue;
+            };
+            if !Arc::make_mut(meta).apply_leader_hint(partition, hint.leader_id, hint.leader_epoch)
+            {
+                continue;
+            }
+            log::debug!(
+                "leader hint from node {node}: {topic}[{partition}] is led by node {} \
+                 (epoch {}) at {}:{}",
+                hint.leader_id,
+                hint.leader_epoch,
+                endpoint.0,
+                endpoint.1
+            );
+            published.insert(topic.to_owned(), meta.clone());
+            if self.brokers.get(&hint.leader_id) != Some(&endpoint) {
+                self.net
+                    .set_address(hint.leader_id, &endpoint.0, endpoint.1);
+                self.brokers.insert(hint.leader_id, endpoint);
+            }
+            Metrics::add(&self.shared.metrics.leader_hints_used, 1);
+        }
+        if !published.is_empty() {
+            self.shared.cluster.publish(&published);
         }
     }
 
@@ -388,10 +505,25 @@ impl<N: Network> Sender<N> {
     /// `unanswered`: the attempt was sent and got no answer (may be written).
     pub(super) fn retry_or_fail(
         &mut self,
+        batch: ProducerBatch,
+        code: ErrorCode,
+        message: Option<String>,
+        unanswered: bool,
+        now: Instant,
+    ) {
+        self.retry_or_fail_after(batch, code, message, unanswered, false, now);
+    }
+
+    /// [`retry_or_fail`](Self::retry_or_fail); `leader_changed`: the
+    /// partition's leader just changed (a leader hint), so a retry goes at
+    /// once instead of after a backoff.
+    fn retry_or_fail_after(
+        &mut self,
         mut batch: ProducerBatch,
         code: ErrorCode,
         message: Option<String>,
         unanswered: bool,
+        leader_changed: bool,
         now: Instant,
     ) {
         if batch.expired {
@@ -445,7 +577,11 @@ impl<N: Network> Sender<N> {
         let deadline = batch.created + cfg.delivery_timeout;
         let attempts = batch.attempts;
         if retriable && attempts <= cfg.retries && now < deadline && !self.closing_forced(now) {
-            let backoff = self.backoff(attempts);
+            let backoff = if leader_changed {
+                Duration::ZERO
+            } else {
+                self.backoff(attempts)
+            };
             batch.retry_at = Some(now + backoff);
             log::debug!(
                 "retrying {}[{}] (attempt {attempts}) in {} ms after {code}",

@@ -139,7 +139,18 @@ impl<N: Network> Sender<N> {
         }
         let mut published = std::collections::HashMap::new();
         let mut incomplete = false;
-        for (name, meta) in topics {
+        for (name, mut meta) in topics {
+            // A broker that has not caught up must not undo a newer leader
+            // (learned from a leader hint or an earlier answer).
+            if let Some(old) = self.topics.get(&name) {
+                let kept = meta.keep_newer_leaders(old);
+                if kept > 0 {
+                    log::debug!(
+                        "metadata from node {node} is older than what we know for {kept} \
+                         partition(s) of {name}; keeping ours"
+                    );
+                }
+            }
             if meta.error.is_some() || meta.available.len() < meta.partitions.len() {
                 incomplete = true;
             }

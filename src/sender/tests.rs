@@ -24,26 +24,28 @@ use parking_lot::Mutex;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const TOPIC: &str = "t";
+pub(super) const TOPIC: &str = "t";
 
-struct Harness {
-    sender: Sender<FakeNetwork>,
-    clock: ManualClock,
-    shared: Arc<Shared>,
+pub(super) struct Harness {
+    pub(super) sender: Sender<FakeNetwork>,
+    pub(super) clock: ManualClock,
+    pub(super) shared: Arc<Shared>,
     /// Partition leaders that Metadata requests are answered with.
-    leaders: Vec<i32>,
+    pub(super) leaders: Vec<i32>,
+    /// The topic id that Metadata requests are answered with (zero: none).
+    pub(super) topic_id: [u8; 16],
 }
 
 /// A request the sender wrote, decoded enough to answer it.
-struct Sent {
-    api_key: i16,
-    version: i16,
-    correlation_id: i32,
-    frame: Vec<u8>,
+pub(super) struct Sent {
+    pub(super) api_key: i16,
+    pub(super) version: i16,
+    pub(super) correlation_id: i32,
+    pub(super) frame: Vec<u8>,
 }
 
 impl Sent {
-    fn decode<R: Request>(&self) -> R {
+    pub(super) fn decode<R: Request>(&self) -> R {
         decode_request::<R>(&self.frame[4..]).expect("decodes").1
     }
 }
@@ -53,6 +55,14 @@ fn versions() -> crate::protocol::messages::api_versions::ApiVersionsResponse {
 }
 
 fn harness(cfg: ProducerConfigBuilder) -> Harness {
+    harness_with(cfg, versions())
+}
+
+/// A harness whose brokers answer ApiVersions with `versions`.
+pub(super) fn harness_with(
+    cfg: ProducerConfigBuilder,
+    versions: crate::protocol::messages::api_versions::ApiVersionsResponse,
+) -> Harness {
     let config = cfg
         .bootstrap_servers("boot:9092")
         .build()
@@ -69,17 +79,18 @@ fn harness(cfg: ProducerConfigBuilder) -> Harness {
     });
     let clock = ManualClock::new();
     let mut net = FakeNetwork::new();
-    net.set_auto_ready(Some(versions()));
+    net.set_auto_ready(Some(versions));
     let sender = Sender::new(shared.clone(), net, clock.now());
     Harness {
         sender,
         clock,
         shared,
         leaders: vec![1, 2],
+        topic_id: [0; 16],
     }
 }
 
-fn metadata(leaders: &[i32]) -> MetadataResponse {
+pub(super) fn metadata(leaders: &[i32]) -> MetadataResponse {
     MetadataResponse {
         brokers: [1, 2]
             .iter()
@@ -109,11 +120,11 @@ fn metadata(leaders: &[i32]) -> MetadataResponse {
     }
 }
 
-fn produce_ok(sent: &Sent, base_offset: i64) -> ProduceResponse {
+pub(super) fn produce_ok(sent: &Sent, base_offset: i64) -> ProduceResponse {
     produce_answer(sent, ErrorCode::NONE, base_offset)
 }
 
-fn produce_answer(sent: &Sent, code: ErrorCode, base_offset: i64) -> ProduceResponse {
+pub(super) fn produce_answer(sent: &Sent, code: ErrorCode, base_offset: i64) -> ProduceResponse {
     let req: ProduceRequest = sent.decode();
     ProduceResponse {
         responses: req
@@ -121,6 +132,7 @@ fn produce_answer(sent: &Sent, code: ErrorCode, base_offset: i64) -> ProduceResp
             .iter()
             .map(|t| TopicProduceResponse {
                 name: t.name.clone(),
+                topic_id: t.topic_id,
                 partition_responses: t
                     .partition_data
                     .iter()
@@ -131,7 +143,6 @@ fn produce_answer(sent: &Sent, code: ErrorCode, base_offset: i64) -> ProduceResp
                         ..Default::default()
                     })
                     .collect(),
-                ..Default::default()
             })
             .collect(),
         ..Default::default()
@@ -139,23 +150,23 @@ fn produce_answer(sent: &Sent, code: ErrorCode, base_offset: i64) -> ProduceResp
 }
 
 impl Harness {
-    fn step(&mut self) -> Option<Instant> {
+    pub(super) fn step(&mut self) -> Option<Instant> {
         self.sender.run_once(self.clock.now())
     }
 
-    fn advance(&mut self, d: Duration) -> Option<Instant> {
+    pub(super) fn advance(&mut self, d: Duration) -> Option<Instant> {
         self.clock.advance(d);
         self.step()
     }
 
     /// Takes what was sent to `node`; Metadata requests are answered with
     /// `self.leaders` and left out.
-    fn take(&mut self, node: NodeId) -> Vec<Sent> {
+    pub(super) fn take(&mut self, node: NodeId) -> Vec<Sent> {
         let sent = self.take_all(node);
         let mut out = Vec::new();
         for s in sent {
             if s.api_key == MetadataRequest::API_KEY {
-                let md = metadata(&self.leaders.clone());
+                let md = self.metadata();
                 self.answer::<MetadataRequest>(node, &s, &md);
             } else {
                 out.push(s);
@@ -164,7 +175,14 @@ impl Harness {
         out
     }
 
-    fn take_all(&mut self, node: NodeId) -> Vec<Sent> {
+    /// The Metadata answer: `self.leaders`, and `self.topic_id` as the id.
+    pub(super) fn metadata(&self) -> MetadataResponse {
+        let mut md = metadata(&self.leaders);
+        md.topics[0].topic_id = self.topic_id;
+        md
+    }
+
+    pub(super) fn take_all(&mut self, node: NodeId) -> Vec<Sent> {
         self.sender
             .net
             .sent(node)
@@ -184,7 +202,7 @@ impl Harness {
             .collect()
     }
 
-    fn answer<R: Request>(&mut self, node: NodeId, sent: &Sent, body: &R::Response) {
+    pub(super) fn answer<R: Request>(&mut self, node: NodeId, sent: &Sent, body: &R::Response) {
         assert_eq!(sent.api_key, R::API_KEY);
         self.sender
             .net
@@ -193,7 +211,7 @@ impl Harness {
 
     /// Connects to the bootstrap server and answers the first Metadata
     /// request (and InitProducerId, if idempotent).
-    fn bootstrap(&mut self, leaders: &[i32]) {
+    pub(super) fn bootstrap(&mut self, leaders: &[i32]) {
         self.leaders = leaders.to_vec();
         self.step(); // connect -1 (auto ready on next poll)
         self.step(); // ready: Metadata (and InitProducerId) sent
@@ -202,7 +220,8 @@ impl Harness {
             .iter()
             .find(|s| s.api_key == MetadataRequest::API_KEY)
             .expect("a metadata request");
-        self.answer::<MetadataRequest>(-1, md, &metadata(leaders));
+        let answer = self.metadata();
+        self.answer::<MetadataRequest>(-1, md, &answer);
         if self.shared.config.enable_idempotence {
             let init = sent
                 .iter()
@@ -219,7 +238,7 @@ impl Harness {
         assert!(self.shared.cluster.topic(TOPIC).is_some());
     }
 
-    fn append(&self, partition: i32, value: &[u8]) -> DeliveryHandle {
+    pub(super) fn append(&self, partition: i32, value: &[u8]) -> DeliveryHandle {
         let a = self
             .shared
             .acc
@@ -240,7 +259,7 @@ impl Harness {
         }
     }
 
-    fn produces(&mut self, node: NodeId) -> Vec<Sent> {
+    pub(super) fn produces(&mut self, node: NodeId) -> Vec<Sent> {
         let all = self.take(node);
         assert!(
             all.iter().all(|s| s.api_key == ProduceRequest::API_KEY),
@@ -250,11 +269,11 @@ impl Harness {
     }
 }
 
-fn no_idempotence() -> ProducerConfigBuilder {
+pub(super) fn no_idempotence() -> ProducerConfigBuilder {
     ProducerConfig::builder().enable_idempotence(false)
 }
 
-fn done(h: &DeliveryHandle) -> Option<Result<crate::RecordMetadata, Error>> {
+pub(super) fn done(h: &DeliveryHandle) -> Option<Result<crate::RecordMetadata, Error>> {
     h.wait_timeout(Duration::ZERO)
 }
 
