@@ -427,6 +427,8 @@ pub struct Outcome {
     pub errors: BTreeMap<String, usize>,
     /// Batches the producer retried.
     pub retried: u64,
+    /// KIP-951 leader hints the producer used.
+    pub leader_hints: u64,
     /// Whether the anomalies were attributed with a raw fetch.
     pub attributed: bool,
     /// Seconds from the first send to the last completion.
@@ -459,8 +461,9 @@ impl Outcome {
             );
         }
         s += &format!(
-            " retried_batches={} produce_secs={:.1} stuck={} refused={} failed_but_written={} misplaced={}",
+            " retried_batches={} leader_hints={} produce_secs={:.1} stuck={} refused={} failed_but_written={} misplaced={}",
             self.retried,
+            self.leader_hints,
             self.produce_secs,
             self.stuck,
             self.refused,
@@ -703,6 +706,7 @@ pub fn run_scenario_with(
         records: n,
         stuck,
         retried: metrics.batches_retried,
+        leader_hints: metrics.leader_hints_used,
         produce_secs,
         errors: errors.lock().unwrap().clone(),
         ..Outcome::default()

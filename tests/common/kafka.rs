@@ -381,6 +381,11 @@ impl KafkaCluster {
         &self.jars
     }
 
+    /// Node `id`'s data directory (`log.dirs`).
+    pub fn data_dir(&self, id: i32) -> PathBuf {
+        self.dir.join(format!("node{id}/data"))
+    }
+
     /// Node ids.
     pub fn node_ids(&self) -> Vec<i32> {
         self.nodes.lock().unwrap().iter().map(|n| n.id).collect()
@@ -412,13 +417,32 @@ impl KafkaCluster {
         let rf = self.nodes.lock().unwrap().len().min(3) as i32;
         let topic = NewTopic::new(name, partitions, TopicReplication::Fixed(rf));
         let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
-        let res = block_on(self.admin.create_topics([&topic], &opts)).expect("CreateTopics");
-        for r in res {
-            if let Err((t, e)) = r {
-                panic!("create topic {t}: {e}");
+        // librdkafka may drop its first connections just after start-up
+        // (a transient client error): try again a few times.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let outcome = match block_on(self.admin.create_topics([&topic], &opts)) {
+                Ok(res) => match res.into_iter().next() {
+                    Some(Err((t, e)))
+                        if e == rdkafka::types::RDKafkaErrorCode::TopicAlreadyExists =>
+                    {
+                        eprintln!("kafka: topic {t} exists (an earlier attempt made it)");
+                        Ok(())
+                    }
+                    Some(Err((t, e))) => Err(format!("create topic {t}: {e}")),
+                    _ => Ok(()),
+                },
+                Err(e) => Err(format!("CreateTopics: {e}")),
+            };
+            match outcome {
+                Ok(()) => break,
+                Err(e) if Instant::now() < deadline => {
+                    eprintln!("kafka: {e}; trying again");
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+                Err(e) => panic!("{e}"),
             }
         }
-        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             match self.partitions(name) {
                 Ok(ps)

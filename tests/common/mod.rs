@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod faults;
+pub mod java;
 pub mod kafka;
 pub mod proxy;
 pub mod raw;
