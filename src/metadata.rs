@@ -70,12 +70,16 @@ impl TopicMeta {
 
     /// Keeps partitions of `old` whose leader epoch is newer than what
     /// `self` (a fresh Metadata answer, perhaps from a broker that has not
-    /// caught up) says, as the Java client does: a leader learned from a
-    /// hint or a newer answer is not undone by a stale one. Only for the
-    /// same topic (equal, non-zero topic ids): a recreated topic starts its
-    /// epochs again. Returns how many partitions were kept.
+    /// caught up) says, as the Java client's `Metadata.updateLatestMetadata`
+    /// does (KIP-320): a leader learned from a hint or a newer answer is not
+    /// undone by a stale one. This holds for plain refreshes too, and for
+    /// brokers that give leader epochs (Metadata v7+) but no topic ids
+    /// (before v10). Only a new, different topic id (the topic was
+    /// recreated: its epochs start again) or an answer without an epoch
+    /// for the partition is taken as is. Returns how many partitions were
+    /// kept.
     pub(crate) fn keep_newer_leaders(&mut self, old: &TopicMeta) -> usize {
-        if self.known_topic_id().is_none() || self.topic_id != old.topic_id {
+        if self.known_topic_id().is_some() && self.topic_id != old.topic_id {
             return 0;
         }
         let mut kept = 0;
@@ -343,11 +347,18 @@ mod tests {
         let mut newer = with(1, 1, 7);
         assert_eq!(newer.keep_newer_leaders(&known), 0);
         assert_eq!(newer.leader(0), Some(1));
-        // Recreated (another id) or no ids at all: the answer is taken as is.
+        // Recreated (another id, or an id where none was known): taken as is.
         let mut recreated = with(2, 1, 0);
         assert_eq!(recreated.keep_newer_leaders(&known), 0);
-        let mut no_ids = with(0, 1, 0);
-        assert_eq!(no_ids.keep_newer_leaders(&with(0, 2, 6)), 0);
+        let mut first_id = with(1, 1, 0);
+        assert_eq!(first_id.keep_newer_leaders(&with(0, 2, 6)), 0);
+        // No ids at all (Metadata v7-v9): the epochs still decide (KIP-320).
+        let mut no_ids = with(0, 1, 5);
+        assert_eq!(no_ids.keep_newer_leaders(&with(0, 2, 6)), 1);
+        assert_eq!(no_ids.leader(0), Some(2));
+        // No epoch in the answer: taken as is.
+        let mut no_epoch = with(1, 1, -1);
+        assert_eq!(no_epoch.keep_newer_leaders(&known), 0);
     }
 
     #[test]

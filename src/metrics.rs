@@ -15,6 +15,8 @@ pub(crate) struct Metrics {
     pub(crate) responses: AtomicU64,
     pub(crate) in_flight_requests: AtomicU64,
     pub(crate) leader_hints_used: AtomicU64,
+    pub(crate) produce_throttle_time_ms_total: AtomicU64,
+    pub(crate) produce_throttle_time_max_ms: AtomicU64,
 }
 
 impl Metrics {
@@ -50,6 +52,14 @@ pub struct MetricsSnapshot {
     /// (`NOT_LEADER_OR_FOLLOWER` with `current_leader`, KIP-951) rather
     /// than from a Metadata response.
     pub leader_hints_used: u64,
+    /// Mean `throttle_time_ms` of Produce responses (0 before the first),
+    /// as the Java client's `produce-throttle-time-avg`: how long brokers
+    /// asked this producer to hold back for quotas (KIP-219). A throttled
+    /// broker is sent nothing until that time has passed.
+    pub produce_throttle_time_avg_ms: u64,
+    /// Largest `throttle_time_ms` of a Produce response so far (the Java
+    /// client's `produce-throttle-time-max`).
+    pub produce_throttle_time_max_ms: u64,
 }
 
 impl Metrics {
@@ -71,6 +81,12 @@ impl Metrics {
             buffer_used_bytes: buffer_used as u64,
             buffer_total_bytes: buffer_total as u64,
             leader_hints_used: self.leader_hints_used.load(Relaxed),
+            produce_throttle_time_avg_ms: self
+                .produce_throttle_time_ms_total
+                .load(Relaxed)
+                .checked_div(responses)
+                .unwrap_or(0),
+            produce_throttle_time_max_ms: self.produce_throttle_time_max_ms.load(Relaxed),
         }
     }
 }

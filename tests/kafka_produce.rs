@@ -19,7 +19,7 @@
 //!   broker stored them;
 //! - the offsets `RecordMetadata` reports are where the records are;
 //! - the protocol versions the producer picked (seen by the fault proxy):
-//!   Produce v11 on 3.9, v12+ on 4.x.
+//!   Produce v11 on 3.9, v13 (topics by id) on 4.x.
 
 mod common;
 
@@ -315,19 +315,8 @@ fn protocol_versions(v: Version) {
     let produce = seen.get(&0).expect("no Produce request seen");
     match v {
         Version::V3_9 => assert_eq!(produce, &BTreeSet::from([11]), "Produce on 3.9"),
-        Version::V4 => {
-            let max = *produce.last().unwrap();
-            assert!(max >= 12, "Produce v{max} on 4.x, expected v12+");
-            if max >= 13 {
-                eprintln!("kafka {}: Produce v{max} (topic ids)", v.as_str());
-            } else {
-                // v13 once topic ids are used
-                eprintln!(
-                    "kafka {}: Produce v{max}, not v13 yet (v13 once topic ids are used)",
-                    v.as_str()
-                );
-            }
-        }
+        // Topic ids (KIP-516) from Metadata v10+ name the topics in v13.
+        Version::V4 => assert_eq!(produce, &BTreeSet::from([13]), "Produce on 4.x"),
     }
 }
 

@@ -94,9 +94,10 @@ impl BufferPool {
         *self.used.lock()
     }
 
-    /// Reserves `n` bytes, waiting until `deadline` (`None`: do not wait).
-    /// Returns false when the room did not come in time. `n` larger than the
-    /// whole budget never fits and fails at once.
+    /// Reserves `n` bytes, waiting until `deadline` (`None`: no deadline,
+    /// wait as long as it takes — as a metadata wait does; a deadline now or
+    /// in the past does not wait). Returns false when the room did not come
+    /// in time. `n` larger than the whole budget never fits and fails at once.
     pub(crate) fn reserve(&self, n: usize, deadline: Option<Instant>) -> bool {
         if n > self.total {
             return false;
@@ -110,9 +111,13 @@ impl BufferPool {
                 self.trim(now_used);
                 return true;
             }
-            let Some(d) = deadline else { return false };
-            if self.freed.wait_until(&mut used, d).timed_out() && *used + n > self.total {
-                return false;
+            match deadline {
+                None => self.freed.wait(&mut used),
+                Some(d) => {
+                    if self.freed.wait_until(&mut used, d).timed_out() && *used + n > self.total {
+                        return false;
+                    }
+                }
             }
         }
     }
@@ -139,7 +144,7 @@ mod tests {
     fn reserve_blocks_until_release_or_deadline() {
         let pool = Arc::new(BufferPool::new(100));
         assert!(pool.reserve(60, None));
-        assert!(!pool.reserve(50, None));
+        assert!(!pool.reserve(50, Some(Instant::now())));
         let t0 = Instant::now();
         assert!(!pool.reserve(50, Some(t0 + Duration::from_millis(30))));
         assert!(t0.elapsed() >= Duration::from_millis(30));
@@ -152,6 +157,31 @@ mod tests {
         assert!(waiter.join().unwrap());
         assert_eq!(pool.used(), 50);
         assert!(!pool.reserve(101, Some(Instant::now() + Duration::from_secs(5))));
+    }
+}
+
+#[cfg(test)]
+mod no_deadline_tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// `None` is "no deadline" here as in `ClusterView::wait_for_topic`:
+    /// it waits for room rather than failing at once.
+    #[test]
+    fn no_deadline_waits_for_room_like_a_metadata_wait() {
+        let pool = Arc::new(BufferPool::new(100));
+        assert!(pool.reserve(80, None));
+        let p2 = pool.clone();
+        let waiter = std::thread::spawn(move || p2.reserve(50, None));
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(!waiter.is_finished(), "gave up without a deadline");
+        pool.release(80);
+        assert!(waiter.join().unwrap(), "got the room once released");
+        assert!(
+            !pool.reserve(60, Some(Instant::now())),
+            "a deadline now does not wait"
+        );
     }
 }
 

@@ -126,7 +126,8 @@ impl Accumulator {
     }
 
     /// Appends one record to `topic`/`partition`, creating a batch when the
-    /// open one is full. Blocks for memory until `deadline` (`None`: never).
+    /// open one is full. Blocks for memory until `deadline` (`None`: no
+    /// deadline; `Some(now)`: does not block).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn append(
         &self,

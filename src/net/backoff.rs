@@ -59,7 +59,10 @@ impl Backoff {
         }
         let factor = 1.0 - JITTER + 2.0 * JITTER * self.rng.next_f64();
         let term = self.term(attempts).as_secs_f64() * factor;
-        Duration::from_secs_f64(term).min(self.max)
+        // `from_secs_f64` would panic past `Duration::MAX`.
+        Duration::try_from_secs_f64(term)
+            .unwrap_or(self.max)
+            .min(self.max)
     }
 
     /// `initial * 2^attempts` capped at `max`, before jitter.
@@ -69,7 +72,7 @@ impl Backoff {
         if scaled >= self.max.as_secs_f64() {
             self.max
         } else {
-            Duration::from_secs_f64(scaled)
+            Duration::try_from_secs_f64(scaled).unwrap_or(self.max)
         }
     }
 }

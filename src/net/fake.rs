@@ -236,7 +236,7 @@ impl FakeNetwork {
         n.state = if backoff.is_zero() {
             FakeState::Disconnected
         } else {
-            FakeState::BackingOff(now + backoff)
+            FakeState::BackingOff(crate::clock::saturating_add(now, backoff))
         };
         n.pending_bytes = 0;
     }

@@ -13,6 +13,7 @@
 use super::backoff::Backoff;
 use super::connection::{connect_finished, start_connect, Connection, SocketOptions};
 use super::{ConnState, NetError, NetEvent, Network, NodeId, Segment};
+use crate::clock::saturating_add;
 use crate::config::ProducerConfig;
 use crate::protocol::encode_request;
 use crate::protocol::header::peek_correlation_id;
@@ -161,7 +162,7 @@ impl MioNetwork {
         let n = self.nodes.entry(node).or_default();
         n.conn = Some(Connection::new(stream, token));
         n.phase = Phase::Connecting {
-            deadline: now + self.setup_timeout,
+            deadline: saturating_add(now, self.setup_timeout),
         };
         Ok(())
     }
@@ -177,7 +178,7 @@ impl MioNetwork {
         n.broken = None;
         let delay = self.backoff.delay(n.failures);
         n.failures = n.failures.saturating_add(1);
-        n.phase = Phase::BackingOff(now + delay);
+        n.phase = Phase::BackingOff(saturating_add(now, delay));
         log::info!("node {node}: disconnected ({reason}); backing off {delay:?}");
         self.pending.push(NetEvent::Disconnected { node, reason });
     }
@@ -450,7 +451,7 @@ impl Network for MioNetwork {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => self.events.clear(),
             Err(e) => return Err(e),
         }
-        let now = now + started.elapsed();
+        let now = saturating_add(now, started.elapsed());
         let mut ready = std::mem::take(&mut self.ready);
         ready.extend(
             self.events

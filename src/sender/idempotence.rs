@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// Next sequence after `seq` and `count` records (int32, wrapping to 0).
 pub(crate) fn next_sequence(seq: i32, count: u32) -> i32 {
@@ -57,6 +58,12 @@ pub(crate) struct Idempotence {
     pub(crate) bump_needed: bool,
     /// The broker refused to bump our epoch: ask for a new producer id instead.
     pub(crate) new_id_instead: bool,
+    /// InitProducerId attempts that failed in a row (retriable errors,
+    /// lost connections): the next one waits `retry.backoff.ms` doubled
+    /// per failure (with jitter, at most `retry.backoff.max.ms`).
+    pub(crate) init_failures: u32,
+    /// No InitProducerId before this instant (the backoff after a failure).
+    pub(crate) init_retry_at: Option<Instant>,
     partitions: HashMap<(Arc<str>, i32), PartitionSequence>,
 }
 
@@ -68,6 +75,8 @@ impl Idempotence {
             requested: false,
             bump_needed: false,
             new_id_instead: false,
+            init_failures: 0,
+            init_retry_at: None,
             partitions: HashMap::new(),
         }
     }
@@ -119,6 +128,30 @@ impl Idempotence {
         }
     }
 
+    /// Whether the broker acknowledged a batch at or after the last sequence
+    /// of a batch starting at `base` with `count` records (same producer id
+    /// and epoch): it appends only contiguous sequences, so that batch is in
+    /// the log, even if its own answer was lost and a late retry of it is
+    /// refused as out of order (the broker remembers only its last five
+    /// batches for duplicate detection).
+    pub(crate) fn acked_through(
+        &self,
+        topic: &Arc<str>,
+        partition: i32,
+        base: i32,
+        count: u32,
+    ) -> bool {
+        if base < 0 || count == 0 {
+            return false;
+        }
+        let last = next_sequence(base, count - 1);
+        self.partitions
+            .get(&(topic.clone(), partition))
+            .is_some_and(|p| {
+                p.last_acked >= 0 && (p.last_acked == last || sequence_after(last, p.last_acked))
+            })
+    }
+
     /// Asks for an epoch bump (logged once).
     pub(crate) fn request_bump(&mut self, why: &str) {
         if !self.bump_needed {
@@ -138,6 +171,8 @@ impl Idempotence {
         self.bump_needed = false;
         self.new_id_instead = false;
         self.requested = false;
+        self.init_failures = 0;
+        self.init_retry_at = None;
         self.partitions.clear();
     }
 }
@@ -169,6 +204,9 @@ mod tests {
         assert!(i.is_next(&t, 0, 5));
         i.acked(&t, 0, 0, 3); // a late duplicate answer does not go back
         assert!(i.is_next(&t, 0, 5));
+        assert!(i.acked_through(&t, 0, 0, 3));
+        assert!(i.acked_through(&t, 0, 3, 2));
+        assert!(!i.acked_through(&t, 0, 5, 1));
         i.request_bump("test");
         assert!(!i.ready());
         i.reset(7, 1);

@@ -25,6 +25,12 @@ mod requests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_acked_gap;
+#[cfg(test)]
+mod tests_durations;
+#[cfg(test)]
+mod tests_hardening;
+#[cfg(test)]
 mod tests_v13;
 
 use crate::accumulator::batch::ProducerBatch;
@@ -131,6 +137,9 @@ pub(crate) struct Sender<N: Network> {
     metadata_last_attempt: Option<Instant>,
     metadata_in_flight: bool,
     pub(crate) idempotence: Option<Idempotence>,
+    /// Brokers that asked us to hold back (KIP-219 `throttle_time_ms`):
+    /// nothing is sent to them before the instant.
+    throttled_until: HashMap<NodeId, Instant>,
     rng: u64,
 }
 
@@ -169,6 +178,7 @@ impl<N: Network> Sender<N> {
             metadata_last_attempt: None,
             metadata_in_flight: false,
             idempotence,
+            throttled_until: HashMap::new(),
             rng: seed | 1,
         }
     }
@@ -189,7 +199,11 @@ impl<N: Network> Sender<N> {
         self.maybe_request_metadata(now, &mut wake);
         self.maybe_init_producer_id(now, &mut wake);
         self.expire_batches(now, &mut wake);
-        if self.can_produce() || self.idempotence.as_ref().is_some_and(|i| i.bump_needed) {
+        // Past the close deadline (`close(Duration::ZERO)`) nothing new is
+        // written: what is left fails with `Closed`, as in the Java client.
+        let may_send =
+            self.can_produce() || self.idempotence.as_ref().is_some_and(|i| i.bump_needed);
+        if may_send && !self.closing_forced(now) {
             while self.drain_and_send(now, &mut wake) > 0 {}
         }
         wake.0
@@ -244,7 +258,7 @@ impl<N: Network> Sender<N> {
                             self.handle_metadata_response(node, version, &frame, now)
                         }
                         InFlight::InitProducerId { node, version, .. } => {
-                            self.handle_init_producer_id_response(node, version, &frame)
+                            self.handle_init_producer_id_response(node, version, &frame, now)
                         }
                     }
                 }
@@ -315,11 +329,7 @@ impl<N: Network> Sender<N> {
                     self.metadata_in_flight = false;
                     self.metadata_needed = true;
                 }
-                InFlight::InitProducerId { .. } => {
-                    if let Some(i) = self.idempotence.as_mut() {
-                        i.requested = false;
-                    }
-                }
+                InFlight::InitProducerId { .. } => self.init_producer_id_failed(now),
             }
         }
         self.metadata_needed = true;
@@ -329,7 +339,7 @@ impl<N: Network> Sender<N> {
         let timeout = self.config().request_timeout;
         let mut expired = Vec::new();
         for req in self.in_flight.values() {
-            let due = req.sent_at() + timeout;
+            let due = crate::clock::saturating_add(req.sent_at(), timeout);
             if due <= now {
                 expired.push(req.node());
             } else {
@@ -348,6 +358,33 @@ impl<N: Network> Sender<N> {
         }
     }
 
+    /// When `node` may be sent to again, if it is throttled at `now`.
+    pub(crate) fn throttled(&self, node: NodeId, now: Instant) -> Option<Instant> {
+        self.throttled_until
+            .get(&node)
+            .copied()
+            .filter(|until| *until > now)
+    }
+
+    /// A broker answered with `throttle_time_ms` (KIP-219): as the Java
+    /// client, send it nothing more for that long (from Produce v6 on the
+    /// broker answers at once and expects the client to hold back; before,
+    /// it delayed the answer itself).
+    pub(crate) fn throttle(&mut self, node: NodeId, throttle_ms: i32, version: i16, now: Instant) {
+        let ms = u64::try_from(throttle_ms).unwrap_or(0);
+        let m = &self.shared.metrics;
+        Metrics::add(&m.produce_throttle_time_ms_total, ms);
+        m.produce_throttle_time_max_ms
+            .fetch_max(ms, std::sync::atomic::Ordering::Relaxed);
+        self.throttled_until.retain(|_, until| *until > now);
+        if ms > 0 && version >= 6 {
+            log::debug!("node {node} throttles us for {ms} ms");
+            let until = crate::clock::saturating_add(now, Duration::from_millis(ms));
+            let entry = self.throttled_until.entry(node).or_insert(until);
+            *entry = (*entry).max(until);
+        }
+    }
+
     /// Exponential backoff with ±20% jitter for the `attempt`-th retry.
     fn backoff(&mut self, attempt: u32) -> Duration {
         let base = self.config().retry_backoff;
@@ -358,7 +395,10 @@ impl<N: Network> Sender<N> {
         self.rng ^= self.rng >> 7;
         self.rng ^= self.rng << 17;
         let jitter = (self.rng % 401) as f64 / 1000.0 + 0.8;
-        d.mul_f64(jitter).min(max)
+        // `mul_f64` would panic past `Duration::MAX`.
+        Duration::try_from_secs_f64(d.as_secs_f64() * jitter)
+            .unwrap_or(max)
+            .min(max)
     }
 
     /// A batch with a sequence failed for good: its sequence is a hole the
@@ -459,6 +499,13 @@ pub(crate) fn run<N: Network>(mut sender: Sender<N>, clock: Arc<dyn Clock>) {
 fn run_loop<N: Network>(sender: &mut Sender<N>, clock: &dyn Clock) {
     loop {
         let now = clock.now();
+        // A close whose deadline has passed (`close(Duration::ZERO)`) stops
+        // before anything else is sent: unsent records fail with
+        // `Closed { may_have_persisted: false }`.
+        if sender.closing_forced(now) {
+            sender.fail_all(None);
+            break;
+        }
         let next = sender.run_once(now);
         let close = *sender.shared.close.lock();
         if let Some(close) = close {

@@ -2,6 +2,7 @@
 
 use super::{InFlight, Sender, Wake};
 use crate::accumulator::batch::ProducerBatch;
+use crate::clock::saturating_add;
 use crate::config::Acks;
 use crate::delivery::Outcome;
 use crate::error::Error;
@@ -38,12 +39,12 @@ impl<N: Network> Sender<N> {
                 while q
                     .batches
                     .front()
-                    .is_some_and(|b| b.created + timeout <= now)
+                    .is_some_and(|b| saturating_add(b.created, timeout) <= now)
                 {
                     expired.push(q.batches.pop_front().expect("front exists"));
                 }
                 if let Some(b) = q.batches.front() {
-                    wake.at(b.created + timeout);
+                    wake.at(saturating_add(b.created, timeout));
                 }
             }
         }
@@ -53,7 +54,7 @@ impl<N: Network> Sender<N> {
         for req in self.in_flight.values_mut() {
             if let super::InFlight::Produce { batches, .. } = req {
                 for b in batches.iter_mut().filter(|b| !b.expired) {
-                    let deadline = b.created + timeout;
+                    let deadline = saturating_add(b.created, timeout);
                     if deadline <= now {
                         b.expire_in_place(Error::DeliveryTimeout {
                             after: now.saturating_duration_since(b.created),
@@ -121,7 +122,7 @@ impl<N: Network> Sender<N> {
                         }
                     } else {
                         let full = q.batches.len() > 1 || head.size() >= cfg.batch_size;
-                        let linger_end = head.created + cfg.linger;
+                        let linger_end = saturating_add(head.created, cfg.linger);
                         if !(full || flushing || now >= linger_end) {
                             wake.at(linger_end);
                             continue;
@@ -133,7 +134,12 @@ impl<N: Network> Sender<N> {
                     continue;
                 };
                 match self.net.state(leader, now) {
-                    ConnState::Ready => {}
+                    ConnState::Ready => {
+                        if let Some(until) = self.throttled(leader, now) {
+                            wake.at(until);
+                            continue;
+                        }
+                    }
                     ConnState::Disconnected => {
                         self.net.connect(leader, now);
                         continue;
@@ -187,6 +193,16 @@ impl<N: Network> Sender<N> {
             .map(|v| v.min(MAX_PRODUCE_VERSION));
         let mut ready = Vec::with_capacity(batches.len());
         for mut b in batches {
+            if self.written_before_acked(&b) {
+                log::info!(
+                    "{}[{}] sequence {} is written: a later batch was acknowledged; not resent",
+                    b.topic,
+                    b.partition,
+                    b.base_sequence
+                );
+                self.complete_written(b, -1, -1);
+                continue;
+            }
             let Some(version) = max_version else {
                 self.complete_failed(b, broker_error(ErrorCode::UNSUPPORTED_VERSION, false));
                 continue;
@@ -351,6 +367,7 @@ impl<N: Network> Sender<N> {
                 return;
             }
         };
+        self.throttle(node, resp.throttle_time_ms, version, now);
         // Topics by name (v3–12) or by the id we sent (v13+).
         let mut answers: HashMap<(&str, i32), _> = HashMap::new();
         for (t, p) in resp.partitions() {
@@ -529,6 +546,18 @@ impl<N: Network> Sender<N> {
         if batch.expired {
             return;
         }
+        if self.written_before_acked(&batch) {
+            // Its answer was lost, but a later batch of the same stamp was
+            // acknowledged: this one is in the log (offset unknown).
+            log::info!(
+                "{}[{}] sequence {} is written: a later batch was acknowledged ({code} for this one)",
+                batch.topic,
+                batch.partition,
+                batch.base_sequence
+            );
+            self.complete_written(batch, -1, -1);
+            return;
+        }
         let cfg = self.shared.config.clone();
         batch.last_error = Some(code);
         batch.maybe_written |= unanswered || code.may_have_persisted();
@@ -544,7 +573,10 @@ impl<N: Network> Sender<N> {
         }
         let too_large =
             code == ErrorCode::MESSAGE_TOO_LARGE || code == ErrorCode::RECORD_LIST_TOO_LARGE;
-        if too_large && batch.record_count > 1 && now < batch.created + cfg.delivery_timeout {
+        if too_large
+            && batch.record_count > 1
+            && now < saturating_add(batch.created, cfg.delivery_timeout)
+        {
             let original = batch.result.clone();
             batch = match batch.split(cfg.compression) {
                 Ok((parts, outcome)) => {
@@ -574,7 +606,7 @@ impl<N: Network> Sender<N> {
             };
         }
         let retriable = code.is_retriable() || self.idempotent_retry(&batch, code);
-        let deadline = batch.created + cfg.delivery_timeout;
+        let deadline = saturating_add(batch.created, cfg.delivery_timeout);
         let attempts = batch.attempts;
         if retriable && attempts <= cfg.retries && now < deadline && !self.closing_forced(now) {
             let backoff = if leader_changed {
@@ -582,7 +614,7 @@ impl<N: Network> Sender<N> {
             } else {
                 self.backoff(attempts)
             };
-            batch.retry_at = Some(now + backoff);
+            batch.retry_at = Some(saturating_add(now, backoff));
             log::debug!(
                 "retrying {}[{}] (attempt {attempts}) in {} ms after {code}",
                 batch.topic,
@@ -610,6 +642,33 @@ impl<N: Network> Sender<N> {
             }
         };
         self.complete_failed(batch, error);
+    }
+
+    /// Whether a batch of `b`'s partition with the same stamp and a later
+    /// sequence is in flight.
+    fn later_in_flight(&self, b: &ProducerBatch) -> bool {
+        self.in_flight.values().any(|r| match r {
+            InFlight::Produce { batches, .. } => batches.iter().any(|o| {
+                o.partition == b.partition
+                    && o.topic == b.topic
+                    && o.producer_id == b.producer_id
+                    && o.producer_epoch == b.producer_epoch
+                    && super::sequence_after(b.base_sequence, o.base_sequence)
+            }),
+            _ => false,
+        })
+    }
+
+    /// Whether `b` carries the current producer id and epoch and a later
+    /// batch of its partition was acknowledged (so `b` is in the log).
+    pub(super) fn written_before_acked(&self, b: &ProducerBatch) -> bool {
+        self.idempotence.as_ref().is_some_and(|i| {
+            b.is_sealed()
+                && b.base_sequence >= 0
+                && b.producer_id == i.producer_id
+                && b.producer_epoch == i.epoch
+                && i.acked_through(&b.topic, b.partition, b.base_sequence, b.record_count)
+        })
     }
 
     /// A queued batch that must be resolved under its current stamp before
@@ -697,8 +756,14 @@ impl<N: Network> Sender<N> {
                 // Behind an unacknowledged batch: that one is being retried,
                 // this one follows. The next expected batch refused: a real
                 // gap, the broker lost our state.
-                if current && idem.is_next(&batch.topic, batch.partition, batch.base_sequence) {
-                    idem.request_bump(code.name());
+                // A later batch still in flight may yet be acknowledged,
+                // which would prove this one written: wait for it.
+                let next =
+                    current && idem.is_next(&batch.topic, batch.partition, batch.base_sequence);
+                if next && !self.later_in_flight(batch) {
+                    if let Some(idem) = self.idempotence.as_mut() {
+                        idem.request_bump(code.name());
+                    }
                 }
                 true
             }
@@ -706,7 +771,8 @@ impl<N: Network> Sender<N> {
         }
     }
 
-    fn closing_forced(&self, now: Instant) -> bool {
+    /// Whether a close deadline has passed: nothing more is sent.
+    pub(super) fn closing_forced(&self, now: Instant) -> bool {
         self.shared
             .close
             .lock()

@@ -1,6 +1,7 @@
 //! Metadata and InitProducerId: the requests the sender makes for itself.
 
 use super::{InFlight, Sender, Wake};
+use crate::clock::saturating_add;
 use crate::error::Error;
 use crate::metadata;
 use crate::net::{ConnState, Network, NodeId};
@@ -18,11 +19,23 @@ impl<N: Network> Sender<N> {
         let mut nodes: Vec<NodeId> = self.brokers.keys().copied().collect();
         nodes.sort_unstable();
         nodes.extend(self.bootstrap.iter().copied());
-        let ready = nodes
-            .iter()
-            .filter(|n| self.net.state(**n, now) == ConnState::Ready)
-            .min_by_key(|n| self.node_in_flight.get(n).copied().unwrap_or(0))
-            .copied();
+        let mut ready = None;
+        let mut fewest = usize::MAX;
+        for &n in &nodes {
+            if self.net.state(n, now) != ConnState::Ready {
+                continue;
+            }
+            // A throttled broker (KIP-219) gets nothing, not even Metadata.
+            if let Some(until) = self.throttled(n, now) {
+                wake.at(until);
+                continue;
+            }
+            let load = self.node_in_flight.get(&n).copied().unwrap_or(0);
+            if load < fewest {
+                fewest = load;
+                ready = Some(n);
+            }
+        }
         if ready.is_some() {
             return ready;
         }
@@ -65,7 +78,11 @@ impl<N: Network> Sender<N> {
         if self.metadata_in_flight {
             return;
         }
-        let keep = self.shared.config.max_block + std::time::Duration::from_secs(60);
+        let keep = self
+            .shared
+            .config
+            .max_block
+            .saturating_add(std::time::Duration::from_secs(60));
         let wanted = self.shared.cluster.wanted(keep);
         let due = self.metadata_needed || !wanted.is_empty() || now >= self.metadata_due;
         if !due {
@@ -73,7 +90,7 @@ impl<N: Network> Sender<N> {
             return;
         }
         if let Some(last) = self.metadata_last_attempt {
-            let allowed = last + self.shared.config.retry_backoff;
+            let allowed = saturating_add(last, self.shared.config.retry_backoff);
             if now < allowed {
                 wake.at(allowed);
                 return;
@@ -163,7 +180,7 @@ impl<N: Network> Sender<N> {
         self.shared.cluster.publish(&published);
         // Leaderless partitions or erroring topics: look again after a backoff.
         self.metadata_needed = incomplete;
-        self.metadata_due = now + self.shared.config.metadata_max_age;
+        self.metadata_due = saturating_add(now, self.shared.config.metadata_max_age);
     }
 
     pub(super) fn maybe_init_producer_id(&mut self, now: Instant, wake: &mut Wake) {
@@ -178,6 +195,10 @@ impl<N: Network> Sender<N> {
             || (bump && (self.produce_in_flight() > 0 || self.unresolved_before_bump()))
             || self.shared.fatal.lock().is_some()
         {
+            return;
+        }
+        if let Some(at) = idem.init_retry_at.filter(|at| *at > now) {
+            wake.at(at);
             return;
         }
         let (pid, epoch) = (idem.producer_id, idem.epoch);
@@ -223,18 +244,41 @@ impl<N: Network> Sender<N> {
         }
     }
 
+    /// An InitProducerId attempt failed (retriable error, bad answer, lost
+    /// connection): the next one waits a backoff, as the Java client's
+    /// `TransactionManager` re-enqueues it after `retry.backoff.ms`.
+    pub(super) fn init_producer_id_failed(&mut self, now: Instant) {
+        let Some(failures) = self.idempotence.as_ref().map(|i| i.init_failures + 1) else {
+            return;
+        };
+        let backoff = self.backoff(failures);
+        if let Some(idem) = self.idempotence.as_mut() {
+            idem.requested = false;
+            idem.init_failures = failures;
+            idem.init_retry_at = Some(saturating_add(now, backoff));
+        }
+        log::debug!(
+            "InitProducerId attempt {failures} failed; next in {} ms",
+            backoff.as_millis()
+        );
+    }
+
     pub(super) fn handle_init_producer_id_response(
         &mut self,
         node: NodeId,
         version: i16,
         frame: &[u8],
+        now: Instant,
     ) {
         let Some(idem) = self.idempotence.as_mut() else {
             return;
         };
         idem.requested = false;
         match decode_response::<InitProducerIdRequest>(frame, version) {
-            Err(e) => log::warn!("bad InitProducerId response from node {node}: {e}"),
+            Err(e) => {
+                log::warn!("bad InitProducerId response from node {node}: {e}");
+                self.init_producer_id_failed(now);
+            }
             Ok((_, r)) if r.error_code == 0 => {
                 log::info!(
                     "producer id {} epoch {} (InitProducerId v{version})",
@@ -250,7 +294,8 @@ impl<N: Network> Sender<N> {
             Ok((_, r)) => {
                 let code = ErrorCode(r.error_code);
                 if code.is_retriable() || code.needs_coordinator_lookup() {
-                    log::info!("InitProducerId failed with {code}; retrying");
+                    log::info!("InitProducerId failed with {code}; retrying after a backoff");
+                    self.init_producer_id_failed(now);
                 } else if idem.bump_needed && !idem.new_id_instead {
                     // Some brokers cannot bump the epoch of an idempotent
                     // producer (tansu answers UNKNOWN_SERVER_ERROR): a new

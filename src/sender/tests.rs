@@ -50,11 +50,11 @@ impl Sent {
     }
 }
 
-fn versions() -> crate::protocol::messages::api_versions::ApiVersionsResponse {
+pub(super) fn versions() -> crate::protocol::messages::api_versions::ApiVersionsResponse {
     FakeNetwork::broker_versions(&[(0, 3, 11), (3, 1, 12), (18, 0, 4), (22, 0, 5)])
 }
 
-fn harness(cfg: ProducerConfigBuilder) -> Harness {
+pub(super) fn harness(cfg: ProducerConfigBuilder) -> Harness {
     harness_with(cfg, versions())
 }
 

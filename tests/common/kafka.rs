@@ -423,9 +423,7 @@ impl KafkaCluster {
         loop {
             let outcome = match block_on(self.admin.create_topics([&topic], &opts)) {
                 Ok(res) => match res.into_iter().next() {
-                    Some(Err((t, e)))
-                        if e == rdkafka::types::RDKafkaErrorCode::TopicAlreadyExists =>
-                    {
+                    Some(Err((t, rdkafka::types::RDKafkaErrorCode::TopicAlreadyExists))) => {
                         eprintln!("kafka: topic {t} exists (an earlier attempt made it)");
                         Ok(())
                     }
