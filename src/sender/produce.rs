@@ -193,16 +193,6 @@ impl<N: Network> Sender<N> {
             .map(|v| v.min(MAX_PRODUCE_VERSION));
         let mut ready = Vec::with_capacity(batches.len());
         for mut b in batches {
-            if self.written_before_acked(&b) {
-                log::info!(
-                    "{}[{}] sequence {} is written: a later batch was acknowledged; not resent",
-                    b.topic,
-                    b.partition,
-                    b.base_sequence
-                );
-                self.complete_written(b, -1, -1);
-                continue;
-            }
             let Some(version) = max_version else {
                 self.complete_failed(b, broker_error(ErrorCode::UNSUPPORTED_VERSION, false));
                 continue;
@@ -546,7 +536,13 @@ impl<N: Network> Sender<N> {
         if batch.expired {
             return;
         }
-        if self.written_before_acked(&batch) {
+        // Only for a late copy of a batch whose earlier answer was lost
+        // (maybe written): brokers that do not check sequences (the
+        // librdkafka mock) accept later batches after a refused one.
+        if code == ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER
+            && batch.maybe_written
+            && self.written_before_acked(&batch)
+        {
             // Its answer was lost, but a later batch of the same stamp was
             // acknowledged: this one is in the log (offset unknown).
             log::info!(
@@ -773,10 +769,7 @@ impl<N: Network> Sender<N> {
 
     /// Whether a close deadline has passed: nothing more is sent.
     pub(super) fn closing_forced(&self, now: Instant) -> bool {
-        self.shared
-            .close
-            .lock()
-            .is_some_and(|c| c.deadline.is_some_and(|d| now >= d))
+        self.shared.close.lock().is_some_and(|c| c.due(now))
     }
 }
 

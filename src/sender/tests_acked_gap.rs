@@ -20,45 +20,57 @@ fn config() -> crate::config::ProducerConfigBuilder {
 }
 
 #[test]
-fn out_of_order_for_a_batch_before_an_acknowledged_one_means_written() {
+fn out_of_order_for_a_late_copy_before_an_acknowledged_batch_means_written() {
     let mut h = harness(config());
     h.bootstrap(&[1, 2]);
     let a = h.append(0, &[1; 600]);
     h.step();
     h.step();
     let first = h.produces(1);
-    assert_eq!(first.len(), 1);
     let b = h.append(0, &[2; 600]);
     h.step();
     h.step();
     let second = h.produces(1);
-    assert_eq!(second.len(), 1, "the second batch goes in its own request");
-    // The later batch is acknowledged first; the earlier one's answer says
-    // out of order (its own ack was lost and this is a late copy).
-    h.answer::<ProduceRequest>(1, &second[0], &produce_ok(&second[0], 11));
+    assert_eq!((first.len(), second.len()), (1, 1), "one request each");
+    // The earlier batch's answer leaves it maybe written; the later one is
+    // acknowledged; the retry of the earlier one (a late copy) is refused as
+    // out of order: it is in the log.
     h.answer::<ProduceRequest>(
         1,
         &first[0],
-        &produce_answer(&first[0], ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER, -1),
+        &produce_answer(&first[0], ErrorCode::NOT_ENOUGH_REPLICAS_AFTER_APPEND, -1),
     );
+    h.answer::<ProduceRequest>(1, &second[0], &produce_ok(&second[0], 11));
     h.step();
     assert_eq!(done(&b).unwrap().unwrap().offset, 11);
+    let mut answered = false;
+    for _ in 0..30 {
+        h.advance(Duration::from_millis(100));
+        let sent: Vec<_> = h.take(1).into_iter().chain(h.take(2)).collect();
+        for s in sent {
+            assert_ne!(s.api_key, InitProducerIdRequest::API_KEY, "no epoch bump");
+            if s.api_key == ProduceRequest::API_KEY {
+                assert!(!answered, "resent once");
+                h.answer::<ProduceRequest>(
+                    1,
+                    &s,
+                    &produce_answer(&s, ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER, -1),
+                );
+                answered = true;
+            }
+        }
+        h.step();
+    }
+    assert!(answered, "the earlier batch was retried");
     let md = done(&a).expect("completed").expect("written, not failed");
     assert_eq!(md.offset, -1, "offset unknown");
-    for _ in 0..20 {
-        h.advance(Duration::from_millis(100));
-        for s in h.take(1).into_iter().chain(h.take(2)) {
-            assert_ne!(s.api_key, ProduceRequest::API_KEY, "nothing resent");
-            assert_ne!(s.api_key, InitProducerIdRequest::API_KEY, "no epoch bump");
-        }
-    }
 }
 
 #[test]
-fn out_of_order_while_a_later_batch_is_in_flight_waits_for_its_answer() {
+fn out_of_order_while_a_later_batch_is_in_flight_does_not_bump() {
     let mut h = harness(config());
     h.bootstrap(&[1, 2]);
-    let a = h.append(0, &[1; 600]);
+    let _a = h.append(0, &[1; 600]);
     h.step();
     h.step();
     let first = h.produces(1);
@@ -67,29 +79,17 @@ fn out_of_order_while_a_later_batch_is_in_flight_waits_for_its_answer() {
     h.step();
     let second = h.produces(1);
     assert_eq!((first.len(), second.len()), (1, 1));
-    // The earlier batch is refused while the later one is still unanswered:
-    // no bump (the later answer may prove it written), a retry instead.
+    // Refused while the later batch is unanswered: no bump (its answer may
+    // prove the earlier one written), a retry instead.
     h.answer::<ProduceRequest>(
         1,
         &first[0],
         &produce_answer(&first[0], ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER, -1),
     );
     h.step();
-    assert!(done(&a).is_none());
     assert!(!h.sender.idempotence.as_ref().unwrap().bump_needed);
     h.answer::<ProduceRequest>(1, &second[0], &produce_ok(&second[0], 11));
     h.step();
     assert_eq!(done(&b).unwrap().unwrap().offset, 11);
-    for _ in 0..20 {
-        h.advance(Duration::from_millis(100));
-        for s in h.take(1).into_iter().chain(h.take(2)) {
-            assert_ne!(
-                s.api_key,
-                ProduceRequest::API_KEY,
-                "not resent: it is written"
-            );
-            assert_ne!(s.api_key, InitProducerIdRequest::API_KEY, "no epoch bump");
-        }
-    }
-    assert_eq!(done(&a).expect("completed").expect("written").offset, -1);
+    assert!(!h.sender.idempotence.as_ref().unwrap().bump_needed);
 }
