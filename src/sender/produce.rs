@@ -769,7 +769,7 @@ impl<N: Network> Sender<N> {
 
     /// Whether a close deadline has passed: nothing more is sent.
     pub(super) fn closing_forced(&self, now: Instant) -> bool {
-        self.shared.close.lock().is_some_and(|c| c.due(now))
+        self.shared.close.lock().is_some_and(|c| c.deadline.is_some_and(|d| now >= d))
     }
 }
 
