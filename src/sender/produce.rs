@@ -769,7 +769,10 @@ impl<N: Network> Sender<N> {
 
     /// Whether a close deadline has passed: nothing more is sent.
     pub(super) fn closing_forced(&self, now: Instant) -> bool {
-        self.shared.close.lock().is_some_and(|c| c.deadline.is_some_and(|d| now >= d))
+        self.shared
+            .close
+            .lock()
+            .is_some_and(|c| c.deadline.is_some_and(|d| now >= d))
     }
 }
 
