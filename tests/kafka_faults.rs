@@ -28,11 +28,12 @@
 
 mod common;
 
-use common::faults::{run_scenario_with, Ctx, Outcome, Target, DELIVERY_TIMEOUT, KEYS, PARTITIONS};
+use common::faults::{
+    producer_config_with, run_scenario_with, Ctx, Outcome, Target, KEYS, PARTITIONS,
+};
 use common::kafka::{KafkaCluster, Version};
 use kafka_sync::config::Acks;
 use kafka_sync::partitioner::key_partition;
-use kafka_sync::ProducerConfig;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -60,19 +61,6 @@ fn busiest_partition() -> i32 {
     (0..PARTITIONS).max_by_key(|p| counts[*p as usize]).unwrap()
 }
 
-fn config(bootstrap: &str, idempotent: bool, acks: Acks) -> ProducerConfig {
-    ProducerConfig::builder()
-        .bootstrap_servers(bootstrap)
-        .enable_idempotence(idempotent)
-        .acks(acks)
-        .linger(Duration::from_millis(5))
-        .max_block(Duration::from_secs(60))
-        .request_timeout(REQUEST_TIMEOUT)
-        .delivery_timeout(DELIVERY_TIMEOUT)
-        .build()
-        .expect("config")
-}
-
 /// Runs `inject` as a scenario on a fresh topic of the shared cluster.
 fn scenario(
     version: Version,
@@ -92,7 +80,7 @@ fn scenario(
     } else {
         &k.bootstrap
     };
-    let cfg = config(bootstrap, idempotent, acks);
+    let cfg = producer_config_with(bootstrap, idempotent, acks, REQUEST_TIMEOUT);
     let full_name = format!("kafka-{}/{name}", version.as_str());
     let target = Target::Kafka {
         cluster: k,

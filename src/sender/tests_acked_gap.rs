@@ -6,8 +6,9 @@
 //! gap. Found on Kafka 3.9: a leader SIGSTOPped with acks=all in flight;
 //! the batch retried for `delivery.timeout.ms` and failed, though written.
 
-use super::tests::{done, harness, produce_answer, produce_ok};
+use super::tests::{done, harness, produce_answer, produce_ok, Harness, Sent};
 use crate::config::ProducerConfig;
+use crate::delivery::DeliveryHandle;
 use crate::protocol::messages::init_producer_id::InitProducerIdRequest;
 use crate::protocol::messages::produce::ProduceRequest;
 use crate::protocol::{ErrorCode, Message};
@@ -19,8 +20,14 @@ fn config() -> crate::config::ProducerConfigBuilder {
         .batch_size(1024)
 }
 
-#[test]
-fn out_of_order_for_a_late_copy_before_an_acknowledged_batch_means_written() {
+/// Two batches of partition 0, each sent in a request of its own to node 1.
+fn two_requests() -> (
+    Harness,
+    DeliveryHandle,
+    Vec<Sent>,
+    DeliveryHandle,
+    Vec<Sent>,
+) {
     let mut h = harness(config());
     h.bootstrap(&[1, 2]);
     let a = h.append(0, &[1; 600]);
@@ -32,6 +39,12 @@ fn out_of_order_for_a_late_copy_before_an_acknowledged_batch_means_written() {
     h.step();
     let second = h.produces(1);
     assert_eq!((first.len(), second.len()), (1, 1), "one request each");
+    (h, a, first, b, second)
+}
+
+#[test]
+fn out_of_order_for_a_late_copy_before_an_acknowledged_batch_means_written() {
+    let (mut h, a, first, b, second) = two_requests();
     // The earlier batch's answer leaves it maybe written; the later one is
     // acknowledged; the retry of the earlier one (a late copy) is refused as
     // out of order: it is in the log.
@@ -68,17 +81,7 @@ fn out_of_order_for_a_late_copy_before_an_acknowledged_batch_means_written() {
 
 #[test]
 fn out_of_order_while_a_later_batch_is_in_flight_does_not_bump() {
-    let mut h = harness(config());
-    h.bootstrap(&[1, 2]);
-    let _a = h.append(0, &[1; 600]);
-    h.step();
-    h.step();
-    let first = h.produces(1);
-    let b = h.append(0, &[2; 600]);
-    h.step();
-    h.step();
-    let second = h.produces(1);
-    assert_eq!((first.len(), second.len()), (1, 1));
+    let (mut h, _a, first, b, second) = two_requests();
     // Refused while the later batch is unanswered: no bump (its answer may
     // prove the earlier one written), a retry instead.
     h.answer::<ProduceRequest>(

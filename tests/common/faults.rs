@@ -47,6 +47,7 @@ use kafka_protocol::messages::TopicName;
 use kafka_protocol::messages::{FetchRequest, FetchResponse, RequestHeader, ResponseHeader};
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, StrBytes};
 use kafka_protocol::records::RecordBatchDecoder;
+use kafka_sync::config::Acks;
 use kafka_sync::partitioner::key_partition;
 use kafka_sync::{Error, Producer, ProducerConfig, ProducerRecord};
 use rdkafka::bindings as rd;
@@ -574,13 +575,23 @@ fn error_kind(e: &Error) -> String {
 
 /// The producer configuration of every scenario.
 pub fn producer_config(bootstrap: &str, idempotent: bool) -> ProducerConfig {
+    producer_config_with(bootstrap, idempotent, Acks::All, REQUEST_TIMEOUT)
+}
+
+/// [`producer_config`] with `acks` and `request.timeout.ms` given.
+pub fn producer_config_with(
+    bootstrap: &str,
+    idempotent: bool,
+    acks: Acks,
+    request_timeout: Duration,
+) -> ProducerConfig {
     ProducerConfig::builder()
         .bootstrap_servers(bootstrap)
         .enable_idempotence(idempotent)
-        .acks(kafka_sync::config::Acks::All)
+        .acks(acks)
         .linger(Duration::from_millis(5))
         .max_block(Duration::from_secs(60))
-        .request_timeout(REQUEST_TIMEOUT)
+        .request_timeout(request_timeout)
         .delivery_timeout(DELIVERY_TIMEOUT)
         .build()
         .expect("config")
