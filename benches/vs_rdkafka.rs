@@ -374,7 +374,7 @@ mod ours {
                         });
                     }
                 });
-                producer.flush();
+                producer.flush().expect("flush");
                 let elapsed = start.elapsed();
                 let after = usage();
                 let m = producer.metrics();

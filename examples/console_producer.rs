@@ -286,7 +286,7 @@ fn run(args: &Args) -> Result<(), String> {
     // Send whatever is still buffered and wait for it. `close` also joins
     // the sender thread, so every callback has run once it returns and the
     // failure count is final.
-    producer.flush();
+    producer.flush().map_err(|e| e.to_string())?;
     producer.close(Duration::from_secs(30));
     let _ = std::io::stderr().flush();
 

@@ -529,7 +529,7 @@ fn run(args: &Args) -> Result<bool, String> {
         }
         throttler.pace(i + 1);
     }
-    producer.flush();
+    producer.flush().map_err(|e| e.to_string())?;
     let end = Instant::now();
     if let Some(e) = &refused {
         print_refused(e);

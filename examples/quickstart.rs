@@ -147,7 +147,7 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
 
     // 5. `flush` sends what is buffered at once (ignoring linger.ms) and
     //    blocks until every record sent so far is complete.
-    producer.flush();
+    producer.flush()?;
     let mut failed = 0;
     for (i, result) in rx.iter().take(count) {
         match result {

@@ -5,6 +5,17 @@
 //! in the batch and what its metadata needs, so a `send` costs no allocation
 //! of its own for completion. Callbacks are stored in the batch and run on the
 //! sender thread when the batch completes.
+//!
+//! Completion has two steps: the batch's outcome is set first (waking every
+//! waiting handle; a callback that looks at a handle of its own batch sees
+//! it complete), then its callbacks run, then the batch is *settled*:
+//! `flush` waits for that, so it returns only after the callbacks of its
+//! records have run.
+//!
+//! Callbacks run on the sender thread, so nothing there may wait for a
+//! delivery: on a sender thread, [`DeliveryHandle::wait`] and
+//! [`DeliveryHandle::wait_timeout`] on a record that is not complete return
+//! [`Error::InCallback`] at once instead of deadlocking.
 
 use crate::error::Error;
 use crate::record::RecordMetadata;
@@ -39,8 +50,15 @@ pub(crate) struct SplitPart {
 /// The shared completion slot of one batch.
 #[derive(Debug, Default)]
 pub(crate) struct BatchResult {
-    outcome: Mutex<Option<Outcome>>,
+    slot: Mutex<Slot>,
     done: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Slot {
+    outcome: Option<Outcome>,
+    /// The outcome is set and the batch's callbacks have run.
+    settled: bool,
 }
 
 impl BatchResult {
@@ -48,20 +66,43 @@ impl BatchResult {
         Arc::new(BatchResult::default())
     }
 
-    /// Sets the outcome once and wakes every waiter; later calls are ignored.
+    /// Sets the outcome once and settles the batch (it has no callbacks of
+    /// its own left to run); later calls are ignored.
     pub(crate) fn complete(&self, outcome: Outcome) -> bool {
-        let mut slot = self.outcome.lock();
-        if slot.is_some() {
+        let set = self.set_outcome(outcome);
+        self.settle();
+        set
+    }
+
+    /// Sets the outcome once and wakes every waiting handle; later calls
+    /// are ignored. `settle` follows once the callbacks have run.
+    pub(crate) fn set_outcome(&self, outcome: Outcome) -> bool {
+        let mut slot = self.slot.lock();
+        if slot.outcome.is_some() {
             return false;
         }
-        *slot = Some(outcome);
+        slot.outcome = Some(outcome);
         self.done.notify_all();
         true
     }
 
+    /// The callbacks of the batch have run: wakes `wait_all` (flush).
+    pub(crate) fn settle(&self) {
+        let mut slot = self.slot.lock();
+        if slot.outcome.is_some() && !slot.settled {
+            slot.settled = true;
+            self.done.notify_all();
+        }
+    }
+
+    /// The outcome, if set.
+    fn peek(&self) -> Option<Outcome> {
+        self.slot.lock().outcome.clone()
+    }
+
     /// Whether a final outcome is known for the records of `index` (following splits).
     pub(crate) fn is_done_for(&self, index: u32) -> bool {
-        match self.outcome.lock().as_ref() {
+        match self.slot.lock().outcome.as_ref() {
             None => false,
             Some(Outcome::Split(parts)) => match find_part(parts, index) {
                 Some(p) => p.result.is_done_for(index - p.first),
@@ -71,10 +112,17 @@ impl BatchResult {
         }
     }
 
-    /// Waits until every record of this batch has its final outcome,
-    /// following splits.
+    /// Waits until every record of this batch has its final outcome and
+    /// every callback of the batch has run, following splits.
     pub(crate) fn wait_all(&self) {
-        if let Some(Outcome::Split(parts)) = self.wait(None) {
+        let outcome = {
+            let mut slot = self.slot.lock();
+            while !slot.settled {
+                self.done.wait(&mut slot);
+            }
+            slot.outcome.clone()
+        };
+        if let Some(Outcome::Split(parts)) = outcome {
             for p in parts {
                 p.result.wait_all();
             }
@@ -82,15 +130,31 @@ impl BatchResult {
     }
 
     /// Waits for the final outcome of the record at `index`, following
-    /// splits; `None` if `deadline` passes first.
+    /// splits; `None` if `deadline` passes first. On a sender thread (in a
+    /// callback) a record that is not complete is [`Error::InCallback`] at
+    /// once, unless the deadline is already past (a poll, not a wait).
     pub(crate) fn wait_record(
         self: &Arc<Self>,
         mut info: RecordInfo,
         deadline: Option<Instant>,
     ) -> Option<Result<RecordMetadata, Error>> {
         let mut batch = self.clone();
+        let in_callback = crate::sender::on_sender_thread();
         loop {
-            match batch.wait(deadline)? {
+            let outcome = if in_callback {
+                match batch.peek() {
+                    Some(o) => o,
+                    None if deadline.is_some_and(|d| d <= Instant::now()) => return None,
+                    None => {
+                        return Some(Err(Error::InCallback {
+                            operation: "wait for a record that is not complete",
+                        }))
+                    }
+                }
+            } else {
+                batch.wait(deadline)?
+            };
+            match outcome {
                 Outcome::Split(parts) => {
                     let Some(p) = find_part(&parts, info.index) else {
                         return Some(Err(Error::Fatal("record lost in a batch split".into())));
@@ -105,16 +169,16 @@ impl BatchResult {
 
     /// Waits until completed or `deadline` passes (`None`: forever).
     pub(crate) fn wait(&self, deadline: Option<Instant>) -> Option<Outcome> {
-        let mut slot = self.outcome.lock();
+        let mut slot = self.slot.lock();
         loop {
-            if let Some(o) = slot.as_ref() {
+            if let Some(o) = slot.outcome.as_ref() {
                 return Some(o.clone());
             }
             match deadline {
                 None => self.done.wait(&mut slot),
                 Some(d) => {
                     if self.done.wait_until(&mut slot, d).timed_out() {
-                        return slot.clone();
+                        return slot.outcome.clone();
                     }
                 }
             }
@@ -192,6 +256,11 @@ pub struct DeliveryHandle {
 
 impl DeliveryHandle {
     /// Blocks until the record is written or has failed.
+    ///
+    /// In a delivery callback (on the sender thread) it does not block: a
+    /// record that is not complete yet is [`Error::InCallback`] at once (its
+    /// delivery is not affected), since waiting there would deadlock. A
+    /// record of the callback's own batch is complete already.
     pub fn wait(self) -> Result<RecordMetadata, Error> {
         self.batch
             .wait_record(self.info, None)
@@ -199,7 +268,11 @@ impl DeliveryHandle {
     }
 
     /// Blocks at most `timeout`; `None` if the record is not complete by then
-    /// (the handle stays usable).
+    /// (the handle stays usable). `Duration::MAX` (any timeout too large
+    /// for an `Instant`) means no timeout. In a delivery callback, as
+    /// [`wait`](Self::wait): [`Error::InCallback`] at once for a record that
+    /// is not complete, unless `timeout` is zero (`None`: a poll never
+    /// blocks).
     pub fn wait_timeout(&self, timeout: Duration) -> Option<Result<RecordMetadata, Error>> {
         let deadline = Instant::now().checked_add(timeout);
         self.batch.wait_record(self.info.clone(), deadline)

@@ -112,6 +112,15 @@ pub enum Error {
     },
     /// The producer hit an unrecoverable state (e.g. fenced by a newer instance).
     Fatal(String),
+    /// Refused because it was called from a delivery callback, which runs on
+    /// the sender thread: waiting there for a record that is not complete
+    /// would wait for the thread itself. The record is still on its way
+    /// ([`may_have_persisted`](Error::may_have_persisted) is true); wait for
+    /// it elsewhere.
+    InCallback {
+        /// What was refused, e.g. "wait for a record that is not complete".
+        operation: &'static str,
+    },
 }
 
 impl Error {
@@ -125,7 +134,7 @@ impl Error {
                 may_have_persisted, ..
             }
             | Error::Closed { may_have_persisted } => *may_have_persisted,
-            Error::Fatal(_) => true,
+            Error::Fatal(_) | Error::InCallback { .. } => true,
             _ => false,
         }
     }
@@ -211,6 +220,11 @@ impl fmt::Display for Error {
                 f.write_str(maybe(*may_have_persisted))
             }
             Error::Fatal(m) => write!(f, "fatal producer error: {m}"),
+            Error::InCallback { operation } => write!(
+                f,
+                "cannot {operation} in a delivery callback: callbacks run on the sender \
+                 thread, which would wait for itself"
+            ),
         }
     }
 }

@@ -46,7 +46,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 ///         eprintln!("failed: {e}");
 ///     }
 /// })?;
-/// producer.flush();
+/// producer.flush()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Producer<K: ?Sized + 'static = Vec<u8>, V: ?Sized + 'static = Vec<u8>> {
@@ -55,6 +55,9 @@ pub struct Producer<K: ?Sized + 'static = Vec<u8>, V: ?Sized + 'static = Vec<u8>
     key_serializer: Box<dyn Serializer<K>>,
     value_serializer: Box<dyn Serializer<V>>,
     partitioner: Box<dyn Partitioner>,
+    /// The clock new batches are stamped with and `close` deadlines are
+    /// computed on: the sender's clock.
+    clock: Arc<dyn Clock>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -102,7 +105,15 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> ProducerBuilder<K, V> {
         self
     }
 
-    /// Uses `clock` for the sender thread's timing (tests).
+    /// Uses `clock` for the producer's timing (tests): the sender thread's,
+    /// and that of caller threads when they stamp a new batch (`linger.ms`
+    /// and `delivery.timeout.ms` count from then) and when `close` computes
+    /// its deadline. How long `send` may block (`max.block.ms`,
+    /// `send_timeout`) stays real time. The producer registers its sender's
+    /// waker with [`Clock::on_advance`], so a [`ManualClock`] being advanced
+    /// wakes the sender at once.
+    ///
+    /// [`ManualClock`]: crate::clock::ManualClock
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
@@ -140,21 +151,24 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> ProducerBuilder<K, V> {
         });
         let clock = self.clock;
         let sender = Sender::new(shared.clone(), net, clock.now());
+        let sender_clock = clock.clone();
         let thread = std::thread::Builder::new()
             .name(format!("kafka-sync-sender-{}", config.client_id))
-            .spawn(move || sender::run(sender, clock))
+            .spawn(move || sender::run(sender, sender_clock))
             .map_err(|e| Error::Fatal(format!("cannot start the sender thread: {e}")))?;
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
             if let Err(e) = waker.wake() {
                 log::error!("cannot wake the sender thread: {e}");
             }
         });
+        clock.on_advance(Arc::downgrade(&wake));
         Ok(Producer {
             shared,
             wake,
             key_serializer: self.key_serializer,
             value_serializer: self.value_serializer,
             partitioner,
+            clock,
             thread: Mutex::new(Some(thread)),
         })
     }
@@ -245,9 +259,21 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     }
 
     /// Sends a record and calls `callback` once with its result, on the
-    /// sender thread: keep it quick (it delays every other completion), and
-    /// do not call `flush` or `close` from it. If the record is refused
-    /// here, the error is returned and the callback is dropped uncalled.
+    /// sender thread: keep it quick (it delays every other completion).
+    /// If the record is refused here, the error is returned and the
+    /// callback is dropped uncalled.
+    ///
+    /// The callback runs after its record's result is set (every handle of
+    /// its batch is complete). It must not block on the producer: there,
+    /// `DeliveryHandle::wait` on a record that is not complete returns
+    /// [`Error::InCallback`] at once, [`flush`](Self::flush) returns at once
+    /// without waiting, [`close`](Self::close) acts as `close(Duration::ZERO)`
+    /// without joining the sender thread, and dropping the last handle of
+    /// the producer closes it without joining either (the sender delivers
+    /// what is left, then stops). `send` there may still block up to
+    /// `max.block.ms` for buffer memory that only the sender thread frees:
+    /// prefer `try_send`. A callback that panics is caught and logged; the
+    /// other records and callbacks are not affected.
     pub fn send_with_callback(
         &self,
         record: ProducerRecord<K, V>,
@@ -337,6 +363,8 @@ impl<K: 'static, V: 'static> Producer<K, V> {
             }
         };
         let timestamp = record.timestamp.unwrap_or_else(now_ms);
+        // `linger.ms` and `delivery.timeout.ms` count on the sender's clock.
+        let created = self.clock.now();
         let rec = RecordRef::new(timestamp, key.as_deref(), value.as_deref(), &record.headers);
         let size = rec.size + BATCH_HEADER_SIZE;
         for (max, property) in [
@@ -354,7 +382,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         let appended = self
             .shared
             .acc
-            .append(topic, partition, count, &rec, deadline, started, callback)
+            .append(topic, partition, count, &rec, deadline, created, callback)
             .map_err(|e| match e {
                 AppendError::BufferFull => Error::BufferFull {
                     waited: started.elapsed(),
@@ -375,14 +403,30 @@ impl<K: 'static, V: 'static> Producer<K, V> {
 
 impl<K: ?Sized + 'static, V: ?Sized + 'static> Producer<K, V> {
     /// Sends everything accepted so far now (ignoring `linger.ms`) and blocks
-    /// until each of those records has completed, successfully or not.
-    pub fn flush(&self) {
+    /// until each of those records has completed, successfully or not, and
+    /// its callback (if any) has run. The records' own results are in their
+    /// handles and callbacks; `flush` itself fails only when it cannot wait.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InCallback`] at once, without waiting, when called from a
+    /// delivery callback (on a sender thread, of this or any producer):
+    /// waiting there would deadlock, as the Java client's `flush` refuses
+    /// too. The records are not affected.
+    pub fn flush(&self) -> Result<(), Error> {
+        if sender::on_sender_thread() {
+            log::warn!("flush() called from a delivery callback: refused (it would deadlock)");
+            return Err(Error::InCallback {
+                operation: "flush the producer",
+            });
+        }
         let pending = self.shared.acc.begin_flush();
         (self.wake)();
         for batch in pending {
             batch.wait_all();
         }
         self.shared.acc.end_flush();
+        Ok(())
     }
 
     /// The partitions of `topic`, waiting at most `max.block.ms` for metadata.
@@ -416,19 +460,44 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> Producer<K, V> {
     }
 
     /// Stops accepting records, sends what is buffered, and waits at most
-    /// `timeout` for it to complete; what is still incomplete then fails
-    /// with [`Error::Closed`]. Stops the sender thread.
+    /// `timeout` (on the producer's clock; `Duration::MAX` or any timeout
+    /// too large for an `Instant`: no bound) for it to complete; what is
+    /// still incomplete then fails with [`Error::Closed`]. Stops the sender
+    /// thread.
+    ///
+    /// `close(Duration::ZERO)` is the Java client's forced close: nothing
+    /// more is written, records not sent yet fail at once with
+    /// `Closed { may_have_persisted: false }` (records in flight with
+    /// `may_have_persisted: true`), and it returns at once. From a delivery
+    /// callback (on this producer's sender thread) any `close` is
+    /// `close(Duration::ZERO)` and does not join the thread, which stops
+    /// by itself once the callback returns.
     pub fn close(self, timeout: Duration) {
-        self.close_inner(Instant::now().checked_add(timeout));
+        let deadline = self.clock.now().checked_add(timeout);
+        self.close_inner(deadline, timeout.is_zero(), true);
     }
 
-    fn close_inner(&self, deadline: Option<Instant>) {
+    /// `immediately`: fail what is left now. `explicit`: `close` rather
+    /// than `drop`.
+    fn close_inner(&self, deadline: Option<Instant>, immediately: bool, explicit: bool) {
         let Some(thread) = self.thread.lock().take() else {
             return;
         };
+        // On the sender thread itself (a callback closing or dropping the
+        // producer): joining would wait for ourselves.
+        let own_thread = thread.thread().id() == std::thread::current().id();
         self.shared.acc.close();
-        *self.shared.close.lock() = Some(CloseRequest { deadline });
+        *self.shared.close.lock() = Some(CloseRequest {
+            deadline,
+            immediately: immediately || (own_thread && explicit),
+        });
         (self.wake)();
+        if own_thread {
+            log::debug!(
+                "producer closed from a delivery callback: the sender thread stops by itself"
+            );
+            return;
+        }
         if thread.join().is_err() {
             log::error!("the sender thread panicked");
         }
@@ -437,9 +506,11 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> Producer<K, V> {
 
 impl<K: ?Sized + 'static, V: ?Sized + 'static> Drop for Producer<K, V> {
     /// Closes the producer, waiting for every buffered record to complete
-    /// (each is bounded by `delivery.timeout.ms`).
+    /// (each is bounded by `delivery.timeout.ms`). Dropped in a delivery
+    /// callback (the last handle was there), it does not wait: the sender
+    /// thread delivers what is left and then stops by itself.
     fn drop(&mut self) {
-        self.close_inner(None);
+        self.close_inner(None, false, false);
     }
 }
 

@@ -314,6 +314,10 @@ fn tansu_response_lost(idempotent: bool) -> Option<Outcome> {
 }
 
 #[test]
+#[cfg_attr(
+    not(ksync_tansu),
+    ignore = "needs tansu: set TANSU_BIN or run scripts/test.sh"
+)]
 fn tansu_response_lost_after_write_idempotent() {
     let Some(out) = tansu_response_lost(true) else {
         return;
@@ -322,6 +326,10 @@ fn tansu_response_lost_after_write_idempotent() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ksync_tansu),
+    ignore = "needs tansu: set TANSU_BIN or run scripts/test.sh"
+)]
 fn tansu_response_lost_after_write_not_idempotent() {
     let Some(out) = tansu_response_lost(false) else {
         return;
@@ -392,6 +400,10 @@ fn tansu_failed_batch_and_lost_answer(idempotent: bool) -> Option<Outcome> {
 }
 
 #[test]
+#[cfg_attr(
+    not(ksync_tansu),
+    ignore = "needs tansu: set TANSU_BIN or run scripts/test.sh"
+)]
 fn tansu_failed_batch_and_lost_answer_idempotent() {
     let Some(out) = tansu_failed_batch_and_lost_answer(true) else {
         return;
@@ -401,6 +413,10 @@ fn tansu_failed_batch_and_lost_answer_idempotent() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ksync_tansu),
+    ignore = "needs tansu: set TANSU_BIN or run scripts/test.sh"
+)]
 fn tansu_failed_batch_and_lost_answer_not_idempotent() {
     tansu_failed_batch_and_lost_answer(false);
 }

@@ -50,7 +50,7 @@ fn produce_and_check(
         let md = r.expect("delivered");
         assert!(md.offset >= 0);
     }
-    producer.flush();
+    producer.flush().unwrap();
     let m = producer.metrics();
     assert_eq!(m.records_sent as usize, n);
     assert_eq!(m.records_failed, 0);
@@ -113,6 +113,10 @@ fn produces_compressed_to_mock_cluster() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ksync_tansu),
+    ignore = "needs tansu: set TANSU_BIN or run scripts/test.sh"
+)]
 fn produces_to_tansu_and_reads_back() {
     let Some(tansu) = Tansu::start() else { return };
     tansu.create_topic("basic", 3);
@@ -120,6 +124,10 @@ fn produces_to_tansu_and_reads_back() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ksync_tansu),
+    ignore = "needs tansu: set TANSU_BIN or run scripts/test.sh"
+)]
 fn unknown_topic_times_out_with_a_clear_error_and_gives_the_record_back() {
     let Some(tansu) = Tansu::start() else { return };
     let producer: Producer<String, String> = Producer::new(

@@ -33,7 +33,7 @@ fn close_with_a_zero_timeout_fails_unsent_records_at_once_and_writes_nothing_new
             producer.send(rec).unwrap()
         })
         .collect();
-    producer.flush();
+    producer.flush().unwrap();
     for h in warm {
         h.wait().expect("warm-up record delivered");
     }

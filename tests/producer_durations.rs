@@ -84,7 +84,7 @@ fn check(what: &str, r: Result<(), Error>) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(128))]
 
     #[test]
     fn no_duration_setting_panics_the_producer(
@@ -141,7 +141,7 @@ proptest! {
             )?;
             check("partitions_for", producer.partitions_for("t").map(drop))?;
         }
-        producer.flush();
+        producer.flush().unwrap();
         let _ = producer.metrics();
         check("try_send after flush", producer.try_send(rec()).map(drop).map_err(|e| e.error))?;
         producer.close(close_after);

@@ -503,7 +503,7 @@ fn flush_returns_only_after_every_earlier_record_completed() {
     }
     assert!(!handles.iter().all(|h| h.is_done()), "linger holds them");
     let t0 = Instant::now();
-    producer.flush();
+    producer.flush().unwrap();
     let took = t0.elapsed();
     let not_done = handles.iter().filter(|h| !h.is_done()).count();
     assert_eq!(not_done, 0, "{not_done} records incomplete after flush");
@@ -516,7 +516,7 @@ fn flush_returns_only_after_every_earlier_record_completed() {
     }
     // A flush with nothing pending returns at once.
     let t0 = Instant::now();
-    producer.flush();
+    producer.flush().unwrap();
     assert!(t0.elapsed() < Duration::from_millis(1000));
     producer.close(Duration::from_secs(10));
     let got = consume_all(&bootstrap, "flush", &[0, 1, 2], n, Duration::from_secs(15));
@@ -549,7 +549,7 @@ fn flush_returns_only_after_earlier_callbacks_ran() {
             })
             .unwrap();
     }
-    producer.flush();
+    producer.flush().unwrap();
     let after_flush = ran.load(Ordering::SeqCst);
     producer.close(Duration::from_secs(10));
     assert_eq!(ran.load(Ordering::SeqCst), n, "every callback ran by close");

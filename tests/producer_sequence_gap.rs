@@ -214,6 +214,10 @@ fn start_tansu_behind(
 }
 
 #[test]
+#[cfg_attr(
+    not(ksync_tansu),
+    ignore = "needs tansu: set TANSU_BIN or run scripts/test.sh"
+)]
 fn later_records_are_delivered_after_a_lost_sequenced_batch_expired() {
     // The proxy needs tansu's port and tansu needs the proxy's: bind the
     // proxy first, to a port tansu will advertise.

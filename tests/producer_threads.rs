@@ -94,7 +94,7 @@ fn many_threads(bootstrap: &str, topic: &str, partitions: i32) {
         workers.into_iter().map(|w| w.join().unwrap()).collect()
     });
     let sent_in = t0.elapsed();
-    producer.flush();
+    producer.flush().unwrap();
     println!(
         "{topic}: {} records from {THREADS} threads accepted in {sent_in:?}, flushed after {:?}",
         THREADS * PER_THREAD,
@@ -139,6 +139,10 @@ fn eight_threads_share_one_producer_on_the_mock_cluster() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ksync_tansu),
+    ignore = "needs tansu: set TANSU_BIN or run scripts/test.sh"
+)]
 fn eight_threads_share_one_producer_on_tansu() {
     let Some(tansu) = Tansu::start() else { return };
     tansu.create_topic("threads", 4);

@@ -209,6 +209,10 @@ fn raw_produce_every_codec_and_version_to_mock_cluster() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ksync_tansu),
+    ignore = "needs tansu: set TANSU_BIN or run scripts/test.sh"
+)]
 fn raw_produce_every_codec_and_version_to_tansu() {
     let Some(tansu) = Tansu::start() else { return };
     let n = run_matrix(&tansu.bootstrap, &|t| tansu.create_topic(t, PARTITIONS));
@@ -220,6 +224,10 @@ fn raw_produce_every_codec_and_version_to_tansu() {
 /// must be recognised as a duplicate and a gap refused, and the reader must
 /// see exactly one copy.
 #[test]
+#[cfg_attr(
+    not(ksync_tansu),
+    ignore = "needs tansu: set TANSU_BIN or run scripts/test.sh"
+)]
 fn raw_idempotent_batches_are_deduplicated_by_tansu() {
     let Some(tansu) = Tansu::start() else { return };
     let topic = "raw-idempotent";

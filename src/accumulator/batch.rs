@@ -198,13 +198,17 @@ impl ProducerBatch {
     }
 
     /// Completes every record of the batch: sets the shared result (waking
-    /// handles) and runs the callbacks, on the calling (sender) thread.
+    /// handles), runs the callbacks on the calling (sender) thread, then
+    /// settles the result.
     ///
-    /// Callbacks run first, so that `flush` (which waits on the shared
-    /// result) returns only after every callback of its records has run.
+    /// The outcome is set first, so a callback sees every record of its
+    /// batch complete (a `wait` on one of their handles returns at once);
+    /// `flush` waits for the settling, so it returns only after every
+    /// callback of its records has run.
     pub(crate) fn complete(mut self, outcome: Outcome) {
+        self.result.set_outcome(outcome.clone());
         self.run_callbacks(&outcome);
-        self.result.complete(outcome);
+        self.result.settle();
     }
 
     fn run_callbacks(&mut self, outcome: &Outcome) {
@@ -222,8 +226,9 @@ impl ProducerBatch {
     pub(crate) fn expire_in_place(&mut self, error: Error) {
         self.expired = true;
         let outcome = Outcome::Failed(error);
+        self.result.set_outcome(outcome.clone());
         self.run_callbacks(&outcome);
-        self.result.complete(outcome);
+        self.result.settle();
     }
 
     /// Splits a sealed batch the broker found too large into two halves

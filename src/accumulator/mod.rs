@@ -126,7 +126,8 @@ impl Accumulator {
     }
 
     /// Appends one record to `topic`/`partition`, creating a batch when the
-    /// open one is full. Blocks for memory until `deadline` (`None`: no
+    /// open one is full (a new batch is stamped `created`, on the
+    /// producer's clock). Blocks for memory until `deadline` (`None`: no
     /// deadline; `Some(now)`: does not block).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn append(
@@ -136,7 +137,7 @@ impl Accumulator {
         partition_count: i32,
         record: &RecordRef<'_>,
         deadline: Option<Instant>,
-        now: Instant,
+        created: Instant,
         callback: Option<Callback>,
     ) -> Result<Appended, AppendError> {
         if self.closed.load(Ordering::Acquire) {
@@ -177,7 +178,8 @@ impl Accumulator {
             return Ok(appended);
         }
         let buf = self.pool.take_buffer(reserve);
-        let mut batch = ProducerBatch::with_buffer(tq.name.clone(), partition, buf, reserve, now);
+        let mut batch =
+            ProducerBatch::with_buffer(tq.name.clone(), partition, buf, reserve, created);
         let index = batch
             .try_append(record, usize::MAX)
             .expect("an empty batch takes any record");

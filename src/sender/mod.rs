@@ -67,6 +67,27 @@ pub(crate) struct Shared {
 pub(crate) struct CloseRequest {
     /// Fail whatever is left at this instant (`None`: wait for everything).
     pub(crate) deadline: Option<Instant>,
+    /// Fail whatever is left now, whatever the time (`close(Duration::ZERO)`,
+    /// or `close` from a callback, on the sender thread itself).
+    pub(crate) immediately: bool,
+}
+
+impl CloseRequest {
+    /// Whether what is left must fail at `now`: nothing more is sent.
+    pub(crate) fn due(&self, now: Instant) -> bool {
+        self.immediately || self.deadline.is_some_and(|d| now >= d)
+    }
+}
+
+thread_local! {
+    /// Set on every producer's sender thread, where delivery callbacks run.
+    static SENDER_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the current thread is a sender thread (so the caller is a
+/// delivery callback): waiting there for a delivery would deadlock.
+pub(crate) fn on_sender_thread() -> bool {
+    SENDER_THREAD.with(std::cell::Cell::get)
 }
 
 /// A request written and not yet answered.
@@ -480,6 +501,7 @@ impl<N: Network> Sender<N> {
 /// producer turns fatal and every record still pending fails, so no caller
 /// waits forever.
 pub(crate) fn run<N: Network>(mut sender: Sender<N>, clock: Arc<dyn Clock>) {
+    SENDER_THREAD.with(|s| s.set(true));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run_loop(&mut sender, &*clock)
     }));
@@ -512,7 +534,7 @@ fn run_loop<N: Network>(sender: &mut Sender<N>, clock: &dyn Clock) {
             if sender.is_idle() {
                 break;
             }
-            if close.deadline.is_some_and(|d| now >= d) {
+            if close.due(now) {
                 sender.fail_all(None);
                 break;
             }

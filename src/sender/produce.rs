@@ -772,7 +772,7 @@ impl<N: Network> Sender<N> {
         self.shared
             .close
             .lock()
-            .is_some_and(|c| c.deadline.is_some_and(|d| now >= d))
+            .is_some_and(|c| c.due(now))
     }
 }
 

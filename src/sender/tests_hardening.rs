@@ -130,6 +130,7 @@ fn close_with_a_zero_timeout_fails_unsent_records_and_writes_nothing() {
     h.shared.acc.close();
     *h.shared.close.lock() = Some(CloseRequest {
         deadline: Some(h.clock.now()),
+        immediately: false,
     });
     super::run_loop(&mut h.sender, &h.clock);
     for node in [1, 2] {

@@ -44,6 +44,13 @@ pub fn free_port() -> u16 {
 impl Tansu {
     /// Starts tansu, or returns `None` (after saying why) when it is not
     /// installed and `CI` is not set. Panics in CI when it is missing.
+    ///
+    /// Tests that call it are marked
+    /// `#[cfg_attr(not(ksync_tansu), ignore = "needs tansu: ...")]`: the
+    /// build script (`build.rs`) sets `ksync_tansu` when `CI` or `TANSU_BIN`
+    /// is set or tansu is installed where `scripts/test.sh` puts it, so
+    /// elsewhere they show up as ignored rather than as passes. The `None`
+    /// here is the fallback for a binary that went away after the build.
     pub fn start() -> Option<Tansu> {
         let Some(bin) = tansu_bin() else {
             assert!(
