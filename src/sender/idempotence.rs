@@ -13,7 +13,13 @@
 //!   hole in the sequence, so it requests a bump as well;
 //! - a bump waits until no Produce request is in flight, sends InitProducerId
 //!   with the current id and epoch (v3+; older brokers hand out a new id),
-//!   then restarts every partition at sequence 0 and re-stamps queued batches.
+//!   then restarts every partition at sequence 0 and re-stamps queued batches;
+//! - a sequenced batch that passes `delivery.timeout.ms` while its request is
+//!   unanswered fails, but its sequence stays **unresolved**: the request's
+//!   answer (or a later batch's acknowledgement) may yet show it written.
+//!   Once nothing of that partition is in flight, an unresolved sequence
+//!   that no acknowledgement covers is a possible hole: the epoch is bumped
+//!   (the Java client's `TransactionManager.markSequenceUnresolved`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -65,6 +71,9 @@ pub(crate) struct Idempotence {
     /// No InitProducerId before this instant (the backoff after a failure).
     pub(crate) init_retry_at: Option<Instant>,
     partitions: HashMap<(Arc<str>, i32), PartitionSequence>,
+    /// Per partition, the last batch (first sequence, record count) that
+    /// expired while in flight and is not known written or not yet.
+    unresolved: HashMap<(Arc<str>, i32), (i32, u32)>,
 }
 
 impl Idempotence {
@@ -78,7 +87,44 @@ impl Idempotence {
             init_failures: 0,
             init_retry_at: None,
             partitions: HashMap::new(),
+            unresolved: HashMap::new(),
         }
+    }
+
+    /// A batch of the current stamp starting at `base` with `count` records
+    /// expired while in flight: whether it was written is not known yet.
+    pub(crate) fn mark_unresolved(
+        &mut self,
+        topic: &Arc<str>,
+        partition: i32,
+        base: i32,
+        count: u32,
+    ) {
+        if base < 0 || count == 0 {
+            return;
+        }
+        let entry = self
+            .unresolved
+            .entry((topic.clone(), partition))
+            .or_insert((base, count));
+        let last = |(b, c): (i32, u32)| next_sequence(b, c - 1);
+        if sequence_after(last(*entry), last((base, count))) {
+            *entry = (base, count);
+        }
+    }
+
+    /// The partitions with an unresolved sequence.
+    pub(crate) fn unresolved(&self) -> Vec<((Arc<str>, i32), (i32, u32))> {
+        self.unresolved
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect()
+    }
+
+    /// The unresolved sequence of a partition is settled (written, or a
+    /// bump was requested for it).
+    pub(crate) fn resolved(&mut self, key: &(Arc<str>, i32)) {
+        self.unresolved.remove(key);
     }
 
     /// Whether batches may be sealed and sent now.
@@ -174,6 +220,7 @@ impl Idempotence {
         self.init_failures = 0;
         self.init_retry_at = None;
         self.partitions.clear();
+        self.unresolved.clear();
     }
 }
 

@@ -31,6 +31,8 @@ mod tests_durations;
 #[cfg(test)]
 mod tests_hardening;
 #[cfg(test)]
+mod tests_inflight;
+#[cfg(test)]
 mod tests_v13;
 
 use crate::accumulator::batch::ProducerBatch;
@@ -220,6 +222,7 @@ impl<N: Network> Sender<N> {
         self.maybe_request_metadata(now, &mut wake);
         self.maybe_init_producer_id(now, &mut wake);
         self.expire_batches(now, &mut wake);
+        self.resolve_sequences();
         // Past the close deadline (`close(Duration::ZERO)`) nothing new is
         // written: what is left fails with `Closed`, as in the Java client.
         let may_send =

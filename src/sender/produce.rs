@@ -51,6 +51,7 @@ impl<N: Network> Sender<N> {
         // Batches in flight past their deadline fail now; their answers are
         // ignored when they come.
         let mut late = Vec::new();
+        let mut unresolved = Vec::new();
         for req in self.in_flight.values_mut() {
             if let super::InFlight::Produce { batches, .. } = req {
                 for b in batches.iter_mut().filter(|b| !b.expired) {
@@ -62,9 +63,26 @@ impl<N: Network> Sender<N> {
                             last_error: b.last_error,
                         });
                         late.push((b.reserved, b.record_count, b.result.clone()));
+                        if b.base_sequence >= 0 {
+                            unresolved.push((
+                                b.topic.clone(),
+                                b.partition,
+                                b.base_sequence,
+                                b.record_count,
+                                b.producer_id,
+                                b.producer_epoch,
+                            ));
+                        }
                     } else {
                         wake.at(deadline);
                     }
+                }
+            }
+        }
+        if let Some(idem) = self.idempotence.as_mut() {
+            for (topic, partition, base, count, pid, epoch) in unresolved {
+                if pid == idem.producer_id && epoch == idem.epoch {
+                    idem.mark_unresolved(&topic, partition, base, count);
                 }
             }
         }
@@ -484,9 +502,7 @@ impl<N: Network> Sender<N> {
         base_offset: i64,
         log_append_time: i64,
     ) {
-        if batch.expired {
-            return;
-        }
+        // Also for a batch that expired in flight: its sequence is written.
         if let Some(idem) = self.idempotence.as_mut() {
             if batch.producer_epoch == idem.epoch && batch.producer_id == idem.producer_id {
                 idem.acked(
@@ -496,6 +512,9 @@ impl<N: Network> Sender<N> {
                     batch.record_count,
                 );
             }
+        }
+        if batch.expired {
+            return;
         }
         let m = &self.shared.metrics;
         Metrics::add(&m.records_sent, u64::from(batch.record_count));
@@ -640,6 +659,43 @@ impl<N: Network> Sender<N> {
         self.complete_failed(batch, error);
     }
 
+    /// Settles the sequences of batches that expired in flight (see
+    /// `idempotence`): one that an acknowledgement covers is written; one
+    /// whose partition has nothing in flight any more, that nothing can
+    /// tell about, is a possible hole in the sequence: the epoch is bumped,
+    /// or every later batch of the partition would be refused as out of
+    /// order until it expired too.
+    pub(super) fn resolve_sequences(&mut self) {
+        let Some(idem) = self.idempotence.as_ref() else {
+            return;
+        };
+        let settled: Vec<_> = idem
+            .unresolved()
+            .into_iter()
+            .filter_map(|(key, (base, count))| {
+                let written = idem.acked_through(&key.0, key.1, base, count);
+                let in_flight = self.partition_in_flight.get(&key).copied().unwrap_or(0) > 0;
+                (written || !in_flight).then_some((key, base, written))
+            })
+            .collect();
+        let bump_allowed = !self.closing() && self.shared.fatal.lock().is_none();
+        let Some(idem) = self.idempotence.as_mut() else {
+            return;
+        };
+        for (key, base, written) in settled {
+            idem.resolved(&key);
+            if written {
+                log::debug!(
+                    "{}[{}] sequence {base}, expired in flight, was written",
+                    key.0,
+                    key.1
+                );
+            } else if bump_allowed {
+                idem.request_bump("a batch expired in flight, maybe not written");
+            }
+        }
+    }
+
     /// Whether a batch of `b`'s partition with the same stamp and a later
     /// sequence is in flight.
     fn later_in_flight(&self, b: &ProducerBatch) -> bool {
@@ -769,10 +825,7 @@ impl<N: Network> Sender<N> {
 
     /// Whether a close deadline has passed: nothing more is sent.
     pub(super) fn closing_forced(&self, now: Instant) -> bool {
-        self.shared
-            .close
-            .lock()
-            .is_some_and(|c| c.due(now))
+        self.shared.close.lock().is_some_and(|c| c.due(now))
     }
 }
 
