@@ -33,6 +33,8 @@ mod tests_hardening;
 #[cfg(test)]
 mod tests_inflight;
 #[cfg(test)]
+mod tests_responses;
+#[cfg(test)]
 mod tests_v13;
 
 use crate::accumulator::batch::ProducerBatch;
@@ -46,7 +48,7 @@ use crate::net::{NetEvent, Network, NodeId};
 use crate::protocol::ErrorCode;
 use idempotence::Idempotence;
 use parking_lot::Mutex;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -150,7 +152,10 @@ pub(crate) struct Sender<N: Network> {
     events: Vec<NetEvent>,
     next_correlation_id: i32,
     pub(crate) in_flight: HashMap<i32, InFlight>,
-    node_in_flight: HashMap<NodeId, usize>,
+    /// Per node, the correlation ids of the requests written to its
+    /// connection and not answered yet, oldest first: a broker answers in
+    /// order, so a response must match the oldest.
+    node_order: HashMap<NodeId, VecDeque<i32>>,
     partition_in_flight: HashMap<(Arc<str>, i32), usize>,
     brokers: Brokers,
     topics: HashMap<String, Arc<TopicMeta>>,
@@ -191,7 +196,7 @@ impl<N: Network> Sender<N> {
             events: Vec::new(),
             next_correlation_id: 0,
             in_flight: HashMap::new(),
-            node_in_flight: HashMap::new(),
+            node_order: HashMap::new(),
             partition_in_flight: HashMap::new(),
             brokers: HashMap::new(),
             topics: HashMap::new(),
@@ -256,37 +261,37 @@ impl<N: Network> Sender<N> {
                 node,
                 correlation_id,
                 frame,
-            } => match self.in_flight.remove(&correlation_id) {
-                None => log::trace!("ignoring response {correlation_id} from node {node}"),
-                Some(req) => {
-                    self.request_done(&req);
-                    match req {
-                        InFlight::Produce {
-                            node,
-                            sent_at,
-                            version,
-                            batches,
-                            topic_ids,
-                        } => {
-                            let m = &self.shared.metrics;
-                            Metrics::add(&m.responses, 1);
-                            Metrics::add(
-                                &m.request_latency_us_total,
-                                now.saturating_duration_since(sent_at).as_micros() as u64,
-                            );
-                            self.handle_produce_response(
-                                node, version, &frame, batches, &topic_ids, now,
-                            )
-                        }
-                        InFlight::Metadata { node, version, .. } => {
-                            self.handle_metadata_response(node, version, &frame, now)
-                        }
-                        InFlight::InitProducerId { node, version, .. } => {
-                            self.handle_init_producer_id_response(node, version, &frame, now)
-                        }
-                    }
-                }
-            },
+            } => self.handle_response(node, correlation_id, &frame, now),
+        }
+    }
+
+    fn handle_response(&mut self, node: NodeId, correlation_id: i32, frame: &[u8], now: Instant) {
+        let Some(req) = self.answered(node, correlation_id, now) else {
+            return;
+        };
+        self.request_done(correlation_id, &req);
+        match req {
+            InFlight::Produce {
+                node,
+                sent_at,
+                version,
+                batches,
+                topic_ids,
+            } => {
+                let m = &self.shared.metrics;
+                Metrics::add(&m.responses, 1);
+                Metrics::add(
+                    &m.request_latency_us_total,
+                    now.saturating_duration_since(sent_at).as_micros() as u64,
+                );
+                self.handle_produce_response(node, version, frame, batches, &topic_ids, now)
+            }
+            InFlight::Metadata { node, version, .. } => {
+                self.handle_metadata_response(node, version, frame, now)
+            }
+            InFlight::InitProducerId { node, version, .. } => {
+                self.handle_init_producer_id_response(node, version, frame, now)
+            }
         }
     }
 
@@ -297,8 +302,34 @@ impl<N: Network> Sender<N> {
         id
     }
 
+    /// The request a response of `node` answers: the oldest one written to
+    /// that connection. A response that does not match it (another node's
+    /// request, one answered already, out of order) means the connection
+    /// cannot be trusted: it is closed and its requests fail as unanswered.
+    fn answered(&mut self, node: NodeId, corr: i32, now: Instant) -> Option<InFlight> {
+        let oldest = self.node_order.get(&node).and_then(|q| q.front().copied());
+        if oldest == Some(corr) && self.in_flight.get(&corr).is_some_and(|r| r.node() == node) {
+            return self.in_flight.remove(&corr);
+        }
+        log::warn!(
+            "node {node} answered correlation id {corr}, expected {}; closing the connection",
+            oldest.map_or_else(|| "none".to_owned(), |c| c.to_string())
+        );
+        self.net.disconnect(node, now);
+        self.fail_node(node, ErrorCode::NETWORK_EXCEPTION, now);
+        None
+    }
+
+    /// Requests in flight to `node`.
+    pub(crate) fn node_in_flight(&self, node: NodeId) -> usize {
+        self.node_order.get(&node).map_or(0, VecDeque::len)
+    }
+
     fn request_sent(&mut self, corr: i32, req: InFlight) {
-        *self.node_in_flight.entry(req.node()).or_default() += 1;
+        self.node_order
+            .entry(req.node())
+            .or_default()
+            .push_back(corr);
         if let InFlight::Produce { batches, .. } = &req {
             for b in batches {
                 *self
@@ -311,9 +342,12 @@ impl<N: Network> Sender<N> {
         self.in_flight.insert(corr, req);
     }
 
-    fn request_done(&mut self, req: &InFlight) {
-        if let Some(n) = self.node_in_flight.get_mut(&req.node()) {
-            *n = n.saturating_sub(1);
+    fn request_done(&mut self, corr: i32, req: &InFlight) {
+        if let Some(q) = self.node_order.get_mut(&req.node()) {
+            q.retain(|c| *c != corr);
+            if q.is_empty() {
+                self.node_order.remove(&req.node());
+            }
         }
         if let InFlight::Produce { batches, .. } = req {
             for b in batches {
@@ -342,7 +376,7 @@ impl<N: Network> Sender<N> {
         corrs.sort_unstable();
         for corr in corrs {
             let req = self.in_flight.remove(&corr).expect("listed");
-            self.request_done(&req);
+            self.request_done(corr, &req);
             match req {
                 InFlight::Produce { batches, .. } => {
                     for b in batches {
@@ -459,9 +493,9 @@ impl<N: Network> Sender<N> {
                 may_have_persisted: maybe,
             })
         };
-        let reqs: Vec<InFlight> = self.in_flight.drain().map(|(_, r)| r).collect();
-        for req in reqs {
-            self.request_done(&req);
+        let reqs: Vec<(i32, InFlight)> = self.in_flight.drain().collect();
+        for (corr, req) in reqs {
+            self.request_done(corr, &req);
             if let InFlight::Produce { batches, .. } = req {
                 for b in batches {
                     self.complete_failed(b, error(true));

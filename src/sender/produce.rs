@@ -168,7 +168,7 @@ impl<N: Network> Sender<N> {
                     }
                     ConnState::Connecting => continue,
                 }
-                if self.node_in_flight.get(&leader).copied().unwrap_or(0) >= cfg.max_in_flight {
+                if self.node_in_flight(leader) >= cfg.max_in_flight {
                     continue;
                 }
                 let (size, batches) = per_node.entry(leader).or_default();

@@ -30,7 +30,7 @@ impl<N: Network> Sender<N> {
                 wake.at(until);
                 continue;
             }
-            let load = self.node_in_flight.get(&n).copied().unwrap_or(0);
+            let load = self.node_in_flight(n);
             if load < fewest {
                 fewest = load;
                 ready = Some(n);
