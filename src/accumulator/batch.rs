@@ -81,6 +81,9 @@ pub(crate) struct ProducerBatch {
     /// Completed (expired) while a request carrying it was in flight; its
     /// answer is then ignored.
     pub(crate) expired: bool,
+    /// Its records have their outcome (completed, or handed to split
+    /// parts): dropping it does nothing more.
+    settled: bool,
 }
 
 impl ProducerBatch {
@@ -126,6 +129,7 @@ impl ProducerBatch {
             producer_epoch: -1,
             base_sequence: -1,
             expired: false,
+            settled: false,
         }
     }
 
@@ -206,6 +210,11 @@ impl ProducerBatch {
     /// `flush` waits for the settling, so it returns only after every
     /// callback of its records has run.
     pub(crate) fn complete(mut self, outcome: Outcome) {
+        self.settle_with(outcome);
+    }
+
+    fn settle_with(&mut self, outcome: Outcome) {
+        self.settled = true;
         self.result.set_outcome(outcome.clone());
         self.run_callbacks(&outcome);
         self.result.settle();
@@ -225,10 +234,7 @@ impl ProducerBatch {
     /// in-flight request (delivery timeout); a later answer is ignored.
     pub(crate) fn expire_in_place(&mut self, error: Error) {
         self.expired = true;
-        let outcome = Outcome::Failed(error);
-        self.result.set_outcome(outcome.clone());
-        self.run_callbacks(&outcome);
-        self.result.settle();
+        self.settle_with(Outcome::Failed(error));
     }
 
     /// Splits a sealed batch the broker found too large into two halves
@@ -303,11 +309,27 @@ impl ProducerBatch {
             pending.info.index = idx - first;
             out[target].callbacks.push(pending);
         }
+        // The caller sets the split outcome on this batch's result.
+        self.settled = true;
         Ok((out, Outcome::Split(split_parts)))
     }
 
     /// Completes with an error.
     pub(crate) fn fail(self, error: Error) {
         self.complete(Outcome::Failed(error));
+    }
+}
+
+impl Drop for ProducerBatch {
+    /// A batch dropped before its records have an outcome (the sender
+    /// thread unwinding from a panic with the batch in a local list, or a
+    /// producer dropped with records left) fails them, so that every handle
+    /// returns and every callback runs exactly once.
+    fn drop(&mut self) {
+        if !self.settled {
+            self.settle_with(Outcome::Failed(Error::Fatal(
+                "the producer's sender thread stopped before completing this record".into(),
+            )));
+        }
     }
 }

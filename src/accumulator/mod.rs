@@ -17,7 +17,8 @@
 pub(crate) mod batch;
 pub(crate) mod memory;
 
-use crate::delivery::{BatchResult, Callback, RecordInfo};
+use crate::delivery::{BatchResult, Callback, Outcome, RecordInfo};
+use crate::error::Error;
 use crate::hash::FastMap;
 use crate::record_batch::BATCH_HEADER_SIZE;
 use batch::ProducerBatch;
@@ -280,6 +281,15 @@ impl Accumulator {
     /// Whether appends are refused.
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
+    }
+
+    /// Fails every batch result still incomplete with `error` (the sender
+    /// thread panicked: whatever it held is lost) and forgets them.
+    pub(crate) fn fail_incomplete(&self, error: &Error) {
+        let left: Vec<Arc<BatchResult>> = self.incomplete.lock().drain().map(|(_, r)| r).collect();
+        for r in left {
+            r.complete(Outcome::Failed(error.clone()));
+        }
     }
 
     /// Number of batches not yet completed.

@@ -33,6 +33,8 @@ mod tests_hardening;
 #[cfg(test)]
 mod tests_inflight;
 #[cfg(test)]
+mod tests_panic;
+#[cfg(test)]
 mod tests_responses;
 #[cfg(test)]
 mod tests_v13;
@@ -169,6 +171,9 @@ pub(crate) struct Sender<N: Network> {
     /// nothing is sent to them before the instant.
     throttled_until: HashMap<NodeId, Instant>,
     rng: u64,
+    /// Tests: panic at this stage (see `maybe_panic`).
+    #[cfg(test)]
+    pub(crate) panic_at: Option<&'static str>,
 }
 
 impl<N: Network> Sender<N> {
@@ -208,6 +213,18 @@ impl<N: Network> Sender<N> {
             idempotence,
             throttled_until: HashMap::new(),
             rng: seed | 1,
+            #[cfg(test)]
+            panic_at: None,
+        }
+    }
+
+    /// Tests inject a panic at a named stage of the loop, to check that
+    /// every accepted record still completes; does nothing otherwise.
+    #[inline]
+    pub(crate) fn maybe_panic(&self, _stage: &'static str) {
+        #[cfg(test)]
+        if self.panic_at == Some(_stage) {
+            panic!("injected sender panic at {_stage}");
         }
     }
 
@@ -548,8 +565,11 @@ pub(crate) fn run<N: Network>(mut sender: Sender<N>, clock: Arc<dyn Clock>) {
         sender.set_fatal(error.clone());
         sender.shared.acc.close();
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            sender.fail_all(Some(error))
+            sender.fail_all(Some(error.clone()))
         }));
+        // Batches the loop held in local lists failed as they were dropped
+        // in the unwind; any result still incomplete fails here.
+        sender.shared.acc.fail_incomplete(&error);
     }
     sender.shared.cluster.notify();
     log::debug!("sender thread stopped");

@@ -186,6 +186,7 @@ impl<N: Network> Sender<N> {
                 batches.push(batch);
             }
         }
+        self.maybe_panic("drained");
         let mut sent = 0;
         let mut nodes: Vec<_> = per_node
             .into_iter()
@@ -235,6 +236,7 @@ impl<N: Network> Sender<N> {
             b.attempts += 1;
             ready.push(b);
         }
+        self.maybe_panic("sealed");
         let Some(max_version) = max_version else {
             return false;
         };
@@ -376,6 +378,7 @@ impl<N: Network> Sender<N> {
             }
         };
         self.throttle(node, resp.throttle_time_ms, version, now);
+        self.maybe_panic("answered");
         // Topics by name (v3–12) or by the id we sent (v13+).
         let mut answers: HashMap<(&str, i32), _> = HashMap::new();
         for (t, p) in resp.partitions() {
