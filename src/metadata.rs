@@ -165,6 +165,9 @@ pub(crate) struct ClusterView {
     /// Topics callers need that the sender should ask for, with when a
     /// caller last asked (real time: callers wait on real condvars).
     wanted: Mutex<BTreeMap<String, Instant>>,
+    /// Topics forgotten since a caller last looked (for the partitioner).
+    forgotten: Mutex<Vec<String>>,
+    has_forgotten: std::sync::atomic::AtomicBool,
     generation: Mutex<u64>,
     updated: Condvar,
 }
@@ -251,6 +254,40 @@ impl ClusterView {
         let mut gen = self.generation.lock();
         *gen += 1;
         self.updated.notify_all();
+    }
+
+    /// Forgets `topic` (sender side; `metadata.max.idle.ms`): the next
+    /// record for it waits for its metadata again. Not while a caller
+    /// waits for it.
+    pub(crate) fn forget(&self, topic: &str) -> bool {
+        if self.wanted.lock().contains_key(topic) {
+            return false;
+        }
+        self.topics.write().remove(topic);
+        self.forgotten.lock().push(topic.to_owned());
+        self.has_forgotten
+            .store(true, std::sync::atomic::Ordering::Release);
+        true
+    }
+
+    /// Topics forgotten since the last call (caller side: one atomic load
+    /// when there are none).
+    pub(crate) fn take_forgotten(&self) -> Vec<String> {
+        if !self
+            .has_forgotten
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            return Vec::new();
+        }
+        let mut forgotten = self.forgotten.lock();
+        self.has_forgotten
+            .store(false, std::sync::atomic::Ordering::Release);
+        std::mem::take(&mut *forgotten)
+    }
+
+    /// Whether a caller waits for `topic`'s metadata.
+    pub(crate) fn is_wanted(&self, topic: &str) -> bool {
+        self.wanted.lock().contains_key(topic)
     }
 
     /// Wakes every waiter without news (e.g. on close).

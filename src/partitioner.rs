@@ -86,6 +86,12 @@ pub trait Partitioner: Send + Sync + 'static {
         record: &RecordView<'_>,
         partitions: &TopicPartitions<'_>,
     ) -> Result<i32, Error>;
+
+    /// The producer forgot `topic` (nothing was sent to it for
+    /// `metadata.max.idle.ms`): drop any state kept for it. Called on a
+    /// caller thread, by the next `send` after the topic was forgotten.
+    /// Does nothing by default.
+    fn forget_topic(&self, _topic: &str) {}
 }
 
 /// A closure `Fn(record, partitions) -> Result<i32, Error>` is a partitioner.
@@ -336,6 +342,10 @@ impl Partitioner for DefaultPartitioner {
         let bytes = record.value.map_or(0, <[u8]>::len) + RECORD_OVERHEAD;
         Ok(self.sticky(record.topic, bytes, partitions))
     }
+
+    fn forget_topic(&self, topic: &str) {
+        self.topics.write().remove(topic);
+    }
 }
 
 /// Java's `RoundRobinPartitioner`: each topic cycles through its available
@@ -383,6 +393,10 @@ impl Partitioner for RoundRobinPartitioner {
         } else {
             partitions.available[n % partitions.available.len()]
         })
+    }
+
+    fn forget_topic(&self, topic: &str) {
+        self.counters.write().remove(topic);
     }
 }
 

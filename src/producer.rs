@@ -320,6 +320,9 @@ impl<K: 'static, V: 'static> Producer<K, V> {
                 may_have_persisted: false,
             });
         }
+        for forgotten in self.shared.cluster.take_forgotten() {
+            self.partitioner.forget_topic(&forgotten);
+        }
         let topic = &record.topic;
         let meta = self
             .shared

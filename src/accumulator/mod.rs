@@ -11,8 +11,14 @@
 //! - one `Mutex<PartitionQueue>` per partition, held only to append one record
 //!   or to move batches in or out. Never held while waiting for memory.
 //! - `BufferPool` has its own lock and condvar; `incomplete` its own mutex.
-//!   No code path holds two of these at once, except a partition lock taken
-//!   inside the topics read lock.
+//!
+//! Lock order: `topics`, then partition locks, then `incomplete` and the
+//! pool's lock. Appends take `topics` (read) only to find the queues, then
+//! one partition lock, under which a new batch takes a buffer from the
+//! pool's free list and enters `incomplete`; the sender's split path takes
+//! a partition lock, then `incomplete`; forgetting an idle topic
+//! (`retire_topic`) takes `topics` (write), then every partition lock of
+//! the topic at once. Nothing waits for memory under a partition lock.
 
 pub(crate) mod batch;
 pub(crate) mod memory;
@@ -34,6 +40,10 @@ use std::time::Instant;
 #[derive(Default)]
 pub(crate) struct PartitionQueue {
     pub(crate) batches: VecDeque<ProducerBatch>,
+    /// The topic was forgotten (`metadata.max.idle.ms`) while this queue
+    /// was empty: an append that finds it set starts over with the
+    /// topic's new queues.
+    retired: bool,
 }
 
 impl PartitionQueue {
@@ -54,6 +64,12 @@ impl PartitionQueue {
         };
         self.batches.insert(pos, batch);
     }
+}
+
+/// Bytes of `buffer.memory` a pending callback holds: its slot in the
+/// batch and the closure with what it captured.
+fn callback_cost(cb: &Callback) -> usize {
+    std::mem::size_of::<batch::PendingCallback>() + std::mem::size_of_val(&**cb)
 }
 
 /// The queues of one topic; replaced by a larger copy if partitions grow.
@@ -144,51 +160,68 @@ impl Accumulator {
         if self.closed.load(Ordering::Acquire) {
             return Err(AppendError::Closed);
         }
-        let tq = self.queues(topic, partition_count.max(partition + 1));
-        let queue = &tq.partitions[partition as usize];
         let mut callback = callback;
-        let info = |index: u32| RecordInfo {
-            topic: tq.name.clone(),
-            partition,
-            index,
-            timestamp: record.timestamp,
-            key_size: record.key.map_or(0, <[u8]>::len),
-            value_size: record.value.map_or(0, <[u8]>::len),
-        };
-        {
-            let mut q = queue.lock();
-            if let Some(done) = self.locked_try_append(&mut q, record) {
-                return Ok(self.appended(&mut q, done, false, info, &mut callback));
-            }
-        }
-        let reserve = self.batch_size.max(record.size + BATCH_HEADER_SIZE);
-        if !self.pool.reserve(reserve, deadline) {
+        // A callback (and what it captures) lives in the batch until it
+        // runs: it counts against `buffer.memory` too.
+        let cb_cost = callback.as_ref().map_or(0, callback_cost);
+        if cb_cost > 0 && !self.pool.reserve(cb_cost, deadline) {
             return Err(AppendError::BufferFull);
         }
-        let mut q = queue.lock();
-        if self.closed.load(Ordering::Acquire) {
-            drop(q);
-            self.pool.release(reserve);
-            return Err(AppendError::Closed);
+        loop {
+            let tq = self.queues(topic, partition_count.max(partition + 1));
+            let queue = &tq.partitions[partition as usize];
+            let info = |index: u32| RecordInfo {
+                topic: tq.name.clone(),
+                partition,
+                index,
+                timestamp: record.timestamp,
+                key_size: record.key.map_or(0, <[u8]>::len),
+                value_size: record.value.map_or(0, <[u8]>::len),
+            };
+            {
+                let mut q = queue.lock();
+                if q.retired {
+                    continue; // the topic was forgotten: its new queues
+                }
+                if let Some(done) = self.locked_try_append(&mut q, record) {
+                    return Ok(self.appended(&mut q, done, false, info, &mut callback, cb_cost));
+                }
+            }
+            let reserve = self.batch_size.max(record.size + BATCH_HEADER_SIZE);
+            if !self.pool.reserve(reserve, deadline) {
+                self.pool.release(cb_cost);
+                return Err(AppendError::BufferFull);
+            }
+            let mut q = queue.lock();
+            if self.closed.load(Ordering::Acquire) {
+                drop(q);
+                self.pool.release(reserve + cb_cost);
+                return Err(AppendError::Closed);
+            }
+            if q.retired {
+                drop(q);
+                self.pool.release(reserve);
+                continue;
+            }
+            // Another caller may have opened a batch while we waited.
+            if let Some(done) = self.locked_try_append(&mut q, record) {
+                let appended = self.appended(&mut q, done, false, info, &mut callback, cb_cost);
+                drop(q);
+                self.pool.release(reserve);
+                return Ok(appended);
+            }
+            let buf = self.pool.take_buffer(reserve);
+            let mut batch =
+                ProducerBatch::with_buffer(tq.name.clone(), partition, buf, reserve, created);
+            let index = batch
+                .try_append(record, usize::MAX)
+                .expect("an empty batch takes any record");
+            self.incomplete
+                .lock()
+                .insert(Arc::as_ptr(&batch.result) as usize, batch.result.clone());
+            q.batches.push_back(batch);
+            return Ok(self.appended(&mut q, index, true, info, &mut callback, cb_cost));
         }
-        // Another caller may have opened a batch while we waited.
-        if let Some(done) = self.locked_try_append(&mut q, record) {
-            let appended = self.appended(&mut q, done, false, info, &mut callback);
-            drop(q);
-            self.pool.release(reserve);
-            return Ok(appended);
-        }
-        let buf = self.pool.take_buffer(reserve);
-        let mut batch =
-            ProducerBatch::with_buffer(tq.name.clone(), partition, buf, reserve, created);
-        let index = batch
-            .try_append(record, usize::MAX)
-            .expect("an empty batch takes any record");
-        self.incomplete
-            .lock()
-            .insert(Arc::as_ptr(&batch.result) as usize, batch.result.clone());
-        q.batches.push_back(batch);
-        Ok(self.appended(&mut q, index, true, info, &mut callback))
     }
 
     /// With the partition lock held: appends to the open batch at the back.
@@ -204,11 +237,13 @@ impl Accumulator {
         new_batch: bool,
         info: impl Fn(u32) -> RecordInfo,
         callback: &mut Option<Callback>,
+        cb_cost: usize,
     ) -> Appended {
         let b = q.batches.back_mut().expect("just appended");
         let info = info(index);
         if let Some(cb) = callback.take() {
             b.add_callback(info.clone(), cb);
+            b.reserved += cb_cost;
         }
         Appended {
             result: b.result.clone(),
@@ -292,6 +327,32 @@ impl Accumulator {
         }
     }
 
+    /// Forgets an idle topic's queues (`metadata.max.idle.ms`) if every one
+    /// is empty; returns whether it did. An append racing with this finds
+    /// its queue retired (under the partition lock) and starts over.
+    pub(crate) fn retire_topic(&self, topic: &str) -> bool {
+        let mut topics = self.topics.write();
+        let Some(tq) = topics.get(topic).cloned() else {
+            return true;
+        };
+        let mut guards: Vec<_> = tq.partitions.iter().map(|q| q.lock()).collect();
+        if guards.iter().any(|q| !q.batches.is_empty()) {
+            return false;
+        }
+        for q in &mut guards {
+            q.retired = true;
+        }
+        drop(guards);
+        topics.remove(topic);
+        true
+    }
+
+    /// Number of topics with queues.
+    #[cfg(test)]
+    pub(crate) fn topic_count(&self) -> usize {
+        self.topics.read().len()
+    }
+
     /// Number of batches not yet completed.
     pub(crate) fn incomplete_count(&self) -> usize {
         self.incomplete.lock().len()
@@ -338,6 +399,38 @@ mod tests {
         ));
         assert!(t0.elapsed() >= Duration::from_millis(20));
         assert!(!append(&acc, 0, &[1; 4000], None), "larger than the buffer");
+    }
+
+    #[test]
+    fn callbacks_count_against_buffer_memory() {
+        let acc = Accumulator::new(1024, 16 * 1024);
+        let big = [7u8; 8192];
+        let cb = move |_| {
+            std::hint::black_box(&big);
+        };
+        let r = RecordRef::new(1, None, Some(b"v"), &[]);
+        let now = Instant::now();
+        assert!(acc
+            .append("t", 0, 1, &r, Some(now), now, Some(Box::new(cb)))
+            .is_ok());
+        let used = acc.pool.used();
+        assert!(used >= 1024 + 8192, "the callback is not counted: {used}");
+        let again = acc.append("t", 0, 1, &r, Some(now), now, Some(Box::new(cb)));
+        assert!(
+            matches!(again, Err(AppendError::BufferFull)),
+            "a second 8 KiB callback does not fit in 16 KiB"
+        );
+        assert_eq!(acc.pool.used(), used, "the refused callback holds nothing");
+        let mut batch = acc
+            .queue("t", 0)
+            .unwrap()
+            .lock()
+            .batches
+            .pop_front()
+            .unwrap();
+        acc.release(&mut batch);
+        assert_eq!(acc.pool.used(), 0, "released with its batch");
+        batch.fail(Error::Fatal("test".into()));
     }
 
     #[test]

@@ -29,12 +29,14 @@
 //! | `reconnect.backoff.ms` | [`reconnect_backoff`](ProducerConfigBuilder::reconnect_backoff) | 50 | first wait before reconnecting to a broker |
 //! | `reconnect.backoff.max.ms` | [`reconnect_backoff_max`](ProducerConfigBuilder::reconnect_backoff_max) | 1000 | upper bound of the reconnect wait |
 //! | `metadata.max.age.ms` | [`metadata_max_age`](ProducerConfigBuilder::metadata_max_age) | 300000 | periodic metadata refresh |
+//! | `metadata.max.idle.ms` | [`metadata_max_idle`](ProducerConfigBuilder::metadata_max_idle) | 300000 | a topic not sent to for this long is forgotten (at least 5000) |
 //! | `send.buffer.bytes` | [`send_buffer_bytes`](ProducerConfigBuilder::send_buffer_bytes) | 131072 | socket send buffer (`-1` = OS default) |
 //! | `receive.buffer.bytes` | [`receive_buffer_bytes`](ProducerConfigBuilder::receive_buffer_bytes) | 32768 | socket receive buffer (`-1` = OS default) |
 //! | `partitioner.class` | [`partitioner`](ProducerConfigBuilder::partitioner) | `default` | `default` or `round_robin` (or the Java class names), see [`PartitionerChoice`] |
 //! | `transactional.id` | [`transactional_id`](ProducerConfigBuilder::transactional_id) | none | enables the transactional API (needs idempotence) |
 //! | `transaction.timeout.ms` | [`transaction_timeout`](ProducerConfigBuilder::transaction_timeout) | 60000 | how long the coordinator waits before aborting an open transaction |
 //! | `security.protocol` | [`security_protocol`](ProducerConfigBuilder::security_protocol) | `PLAINTEXT` | only `PLAINTEXT` for now: TLS and SASL are not implemented yet |
+//! | `client.dns.lookup` | [`client_dns_lookup`](ProducerConfigBuilder::client_dns_lookup) | `use_all_dns_ips` | `use_all_dns_ips` or `resolve_canonical_bootstrap_servers_only`, see [`ClientDnsLookup`] |
 //! | `custom.*` | [`custom`](ProducerConfigBuilder::custom) | — | free-form settings for custom partitioners and serializers |
 //!
 //! Property names are case-sensitive, values are trimmed; booleans and
@@ -316,6 +318,66 @@ impl FromStr for SecurityProtocol {
     }
 }
 
+/// `client.dns.lookup`: how broker host names become addresses. Lookups run
+/// on resolver threads, never on the sender thread; the addresses of a host
+/// are tried in turn, one per connect attempt, and the host is resolved
+/// again once all were tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ClientDnsLookup {
+    /// `use_all_dns_ips` (the Java default): every address of the host.
+    #[default]
+    UseAllDnsIps,
+    /// `resolve_canonical_bootstrap_servers_only`: for bootstrap servers,
+    /// each address is reverse-resolved to its canonical host name and that
+    /// name resolved again (an address without a name is kept); brokers
+    /// from metadata are resolved as with `use_all_dns_ips`.
+    ResolveCanonicalBootstrapServersOnly,
+}
+
+impl ClientDnsLookup {
+    /// The property value: `use_all_dns_ips` or
+    /// `resolve_canonical_bootstrap_servers_only`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ClientDnsLookup::UseAllDnsIps => "use_all_dns_ips",
+            ClientDnsLookup::ResolveCanonicalBootstrapServersOnly => {
+                "resolve_canonical_bootstrap_servers_only"
+            }
+        }
+    }
+}
+
+impl fmt::Display for ClientDnsLookup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ClientDnsLookup {
+    type Err = ConfigError;
+
+    /// Parses the two value names, ignoring ASCII case; the error names
+    /// `client.dns.lookup`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let v = s.trim();
+        [
+            ClientDnsLookup::UseAllDnsIps,
+            ClientDnsLookup::ResolveCanonicalBootstrapServersOnly,
+        ]
+        .into_iter()
+        .find(|l| l.name().eq_ignore_ascii_case(v))
+        .ok_or_else(|| {
+            ConfigError::new(
+                "client.dns.lookup",
+                format!(
+                    "expected use_all_dns_ips or resolve_canonical_bootstrap_servers_only, \
+                     got '{v}'"
+                ),
+            )
+        })
+    }
+}
+
 /// Everything the producer can be configured with. Build it with
 /// [`ProducerConfig::builder`] or [`ProducerConfig::from_properties`]; both
 /// validate. [`ProducerConfig::default`] holds the defaults of the property
@@ -364,6 +426,11 @@ pub struct ProducerConfig {
     pub reconnect_backoff_max: Duration,
     /// `metadata.max.age.ms`.
     pub metadata_max_age: Duration,
+    /// `metadata.max.idle.ms`: a topic nothing was sent to for this long
+    /// leaves the metadata requests, and the producer forgets its state
+    /// (queues, partitioner state); the next record for it fetches its
+    /// metadata again. At least 5 s.
+    pub metadata_max_idle: Duration,
     /// `send.buffer.bytes` (`None` = OS default, from -1).
     pub send_buffer_bytes: Option<usize>,
     /// `receive.buffer.bytes` (`None` = OS default, from -1).
@@ -377,6 +444,8 @@ pub struct ProducerConfig {
     pub partitioner: PartitionerChoice,
     /// `security.protocol` (only `PLAINTEXT` passes validation for now).
     pub security_protocol: SecurityProtocol,
+    /// `client.dns.lookup`: how broker host names are resolved.
+    pub client_dns_lookup: ClientDnsLookup,
     /// Properties not known to the producer but accepted for custom
     /// partitioners and serializers (names starting with `custom.`, stored
     /// with the prefix, e.g. `custom.specialKey`).
@@ -405,12 +474,14 @@ impl Default for ProducerConfig {
             reconnect_backoff: Duration::from_millis(50),
             reconnect_backoff_max: Duration::from_millis(1000),
             metadata_max_age: Duration::from_millis(300_000),
+            metadata_max_idle: Duration::from_millis(300_000),
             send_buffer_bytes: Some(131_072),
             receive_buffer_bytes: Some(32_768),
             transactional_id: None,
             transaction_timeout: Duration::from_millis(60_000),
             partitioner: PartitionerChoice::Default,
             security_protocol: SecurityProtocol::Plaintext,
+            client_dns_lookup: ClientDnsLookup::UseAllDnsIps,
             custom: BTreeMap::new(),
         }
     }
@@ -593,6 +664,12 @@ impl ProducerConfigBuilder {
         self
     }
 
+    /// `metadata.max.idle.ms` (at least 5 s).
+    pub fn metadata_max_idle(mut self, idle: Duration) -> Self {
+        self.values.metadata_max_idle = idle;
+        self
+    }
+
     /// `send.buffer.bytes`; `None` leaves the OS default (`-1`).
     pub fn send_buffer_bytes(mut self, bytes: Option<usize>) -> Self {
         self.values.send_buffer_bytes = bytes;
@@ -627,6 +704,12 @@ impl ProducerConfigBuilder {
     /// validation for now).
     pub fn security_protocol(mut self, protocol: SecurityProtocol) -> Self {
         self.values.security_protocol = protocol;
+        self
+    }
+
+    /// `client.dns.lookup`.
+    pub fn client_dns_lookup(mut self, lookup: ClientDnsLookup) -> Self {
+        self.values.client_dns_lookup = lookup;
         self
     }
 

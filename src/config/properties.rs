@@ -2,7 +2,8 @@
 //! a configuration back out.
 
 use super::{
-    split_list, PartitionerChoice, ProducerConfig, ProducerConfigBuilder, SecurityProtocol,
+    split_list, ClientDnsLookup, PartitionerChoice, ProducerConfig, ProducerConfigBuilder,
+    SecurityProtocol,
 };
 use crate::error::ConfigError;
 use crate::record_batch::Compression;
@@ -30,12 +31,14 @@ pub(super) const NAMES: &[&str] = &[
     "reconnect.backoff.ms",
     "reconnect.backoff.max.ms",
     "metadata.max.age.ms",
+    "metadata.max.idle.ms",
     "send.buffer.bytes",
     "receive.buffer.bytes",
     "partitioner.class",
     "transactional.id",
     "transaction.timeout.ms",
     "security.protocol",
+    "client.dns.lookup",
 ];
 
 /// Prefix of free-form properties kept in [`ProducerConfig::custom`].
@@ -77,6 +80,7 @@ pub(super) fn apply(
         "reconnect.backoff.ms" => c.reconnect_backoff = millis(name, v)?,
         "reconnect.backoff.max.ms" => c.reconnect_backoff_max = millis(name, v)?,
         "metadata.max.age.ms" => c.metadata_max_age = millis(name, v)?,
+        "metadata.max.idle.ms" => c.metadata_max_idle = millis(name, v)?,
         "send.buffer.bytes" => c.send_buffer_bytes = socket_buffer(name, v)?,
         "receive.buffer.bytes" => c.receive_buffer_bytes = socket_buffer(name, v)?,
         "partitioner.class" => c.partitioner = v.parse::<PartitionerChoice>()?,
@@ -88,6 +92,7 @@ pub(super) fn apply(
         }
         "transaction.timeout.ms" => c.transaction_timeout = millis(name, v)?,
         "security.protocol" => c.security_protocol = v.parse::<SecurityProtocol>()?,
+        "client.dns.lookup" => c.client_dns_lookup = v.parse::<ClientDnsLookup>()?,
         "key.serializer" | "value.serializer" => {
             return Err(ConfigError::new(
                 name,
@@ -253,6 +258,7 @@ pub(super) fn to_properties(c: &ProducerConfig) -> BTreeMap<String, String> {
         ("reconnect.backoff.ms", ms(c.reconnect_backoff)),
         ("reconnect.backoff.max.ms", ms(c.reconnect_backoff_max)),
         ("metadata.max.age.ms", ms(c.metadata_max_age)),
+        ("metadata.max.idle.ms", ms(c.metadata_max_idle)),
         (
             "send.buffer.bytes",
             socket_buffer_value(c.send_buffer_bytes),
@@ -264,6 +270,7 @@ pub(super) fn to_properties(c: &ProducerConfig) -> BTreeMap<String, String> {
         ("partitioner.class", c.partitioner.name().to_owned()),
         ("transaction.timeout.ms", ms(c.transaction_timeout)),
         ("security.protocol", c.security_protocol.name().to_owned()),
+        ("client.dns.lookup", c.client_dns_lookup.name().to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

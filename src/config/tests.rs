@@ -47,12 +47,14 @@ fn defaults_match_spec_table() {
     assert_eq!(d.reconnect_backoff, ms(50));
     assert_eq!(d.reconnect_backoff_max, ms(1000));
     assert_eq!(d.metadata_max_age, ms(300_000));
+    assert_eq!(d.metadata_max_idle, ms(300_000));
     assert_eq!(d.send_buffer_bytes, Some(131_072));
     assert_eq!(d.receive_buffer_bytes, Some(32_768));
     assert_eq!(d.partitioner, PartitionerChoice::Default);
     assert_eq!(d.transactional_id, None);
     assert_eq!(d.transaction_timeout, ms(60_000));
     assert_eq!(d.security_protocol, SecurityProtocol::Plaintext);
+    assert_eq!(d.client_dns_lookup, ClientDnsLookup::UseAllDnsIps);
     assert!(d.custom.is_empty());
 }
 
@@ -137,6 +139,9 @@ fn every_property_parses() {
         ("metadata.max.age.ms", "1000", |c| {
             c.metadata_max_age == ms(1000)
         }),
+        ("metadata.max.idle.ms", "5000", |c| {
+            c.metadata_max_idle == ms(5000)
+        }),
         ("send.buffer.bytes", "-1", |c| c.send_buffer_bytes.is_none()),
         ("send.buffer.bytes", "65536", |c| {
             c.send_buffer_bytes == Some(65536)
@@ -178,6 +183,14 @@ fn every_property_parses() {
         ("security.protocol", "plaintext", |c| {
             c.security_protocol == SecurityProtocol::Plaintext
         }),
+        ("client.dns.lookup", "use_all_dns_ips", |c| {
+            c.client_dns_lookup == ClientDnsLookup::UseAllDnsIps
+        }),
+        (
+            "client.dns.lookup",
+            " Resolve_Canonical_Bootstrap_Servers_Only ",
+            |c| c.client_dns_lookup == ClientDnsLookup::ResolveCanonicalBootstrapServersOnly,
+        ),
         ("custom.specialKey", " vip ", |c| {
             c.custom.get("custom.specialKey").map(String::as_str) == Some("vip")
         }),
@@ -340,6 +353,12 @@ fn bad_values_name_the_property_and_what_was_expected() {
         ),
         ("transactional.id", "  ", "must not be empty"),
         ("security.protocol", "", "expected PLAINTEXT"),
+        (
+            "client.dns.lookup",
+            "default",
+            "expected use_all_dns_ips or resolve_canonical_bootstrap_servers_only, got 'default'",
+        ),
+        ("client.dns.lookup", "", "expected use_all_dns_ips"),
     ];
     for (name, value, expected) in table {
         let e = err(&[(name, value)]);
@@ -648,12 +667,14 @@ fn everything_builder() -> ProducerConfigBuilder {
         .reconnect_backoff(ms(20))
         .reconnect_backoff_max(ms(5000))
         .metadata_max_age(ms(60_000))
+        .metadata_max_idle(ms(120_000))
         .send_buffer_bytes(None)
         .receive_buffer_bytes(Some(65_536))
         .partitioner(PartitionerChoice::RoundRobin)
         .transactional_id("txn")
         .transaction_timeout(ms(90_000))
         .security_protocol(SecurityProtocol::Plaintext)
+        .client_dns_lookup(ClientDnsLookup::ResolveCanonicalBootstrapServersOnly)
         .custom("custom.specialKey", "vip")
 }
 
@@ -680,12 +701,17 @@ fn from_properties_and_builder_agree() {
         ("reconnect.backoff.ms", "20"),
         ("reconnect.backoff.max.ms", "5000"),
         ("metadata.max.age.ms", "60000"),
+        ("metadata.max.idle.ms", "120000"),
         ("send.buffer.bytes", "-1"),
         ("receive.buffer.bytes", "65536"),
         ("partitioner.class", "round_robin"),
         ("transactional.id", "txn"),
         ("transaction.timeout.ms", "90000"),
         ("security.protocol", "PLAINTEXT"),
+        (
+            "client.dns.lookup",
+            "resolve_canonical_bootstrap_servers_only",
+        ),
         ("custom.specialKey", "vip"),
     ])
     .unwrap();
@@ -748,4 +774,20 @@ fn enums_parse_and_display() {
         assert_eq!(p.to_string().parse::<SecurityProtocol>().unwrap(), p);
         assert_eq!(p.is_supported(), p == SecurityProtocol::Plaintext);
     }
+    for l in [
+        ClientDnsLookup::UseAllDnsIps,
+        ClientDnsLookup::ResolveCanonicalBootstrapServersOnly,
+    ] {
+        assert_eq!(l.to_string().parse::<ClientDnsLookup>().unwrap(), l);
+    }
+    let e = "x".parse::<ClientDnsLookup>().unwrap_err();
+    assert_eq!(e.property, "client.dns.lookup");
+}
+
+#[test]
+fn metadata_max_idle_below_five_seconds_names_the_property() {
+    let e = err(&[("metadata.max.idle.ms", "4999")]);
+    assert_eq!(e.property, "metadata.max.idle.ms");
+    assert!(e.message.contains("5000"), "{}", e.message);
+    assert!(props(&[("metadata.max.idle.ms", "5000")]).is_ok());
 }

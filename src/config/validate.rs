@@ -88,6 +88,15 @@ pub(super) fn finish(
     int_millis("request.timeout.ms", c.request_timeout)?;
     int_millis("delivery.timeout.ms", c.delivery_timeout)?;
     int_millis("transaction.timeout.ms", c.transaction_timeout)?;
+    if c.metadata_max_idle < Duration::from_secs(5) {
+        return Err(ConfigError::new(
+            "metadata.max.idle.ms",
+            format!(
+                "must be at least 5000 ms, got {} ms",
+                c.metadata_max_idle.as_millis()
+            ),
+        ));
+    }
 
     // Transactions need a name and a timeout the coordinator accepts.
     if let Some(id) = &c.transactional_id {

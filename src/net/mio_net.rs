@@ -9,12 +9,24 @@
 //!   long wait is measured from when the failure was seen.
 //! - Failures of writes started by [`Network::send`] (which has no clock) are
 //!   remembered and reported by the next poll.
+//! - Host names are resolved on resolver threads (`dns_threads`); a node
+//!   waits in `Resolving` and its answer, polled like an event, starts the
+//!   connect. A node has at most one lookup outstanding: an attempt that
+//!   times out while resolving leaves its lookup running, and the next
+//!   attempt waits for that one instead of queueing another behind it; an
+//!   answer that arrives while the node is not resolving is dropped.
+//! - The resolved addresses are tried in turn, one per attempt; a failure
+//!   before the handshake completes moves on to the next address, and once
+//!   all were tried (or a ready connection is lost) the host is resolved
+//!   again. IP literals are used as they are, without a thread (unless they
+//!   are bootstrap servers to canonicalize).
 
 use super::backoff::Backoff;
 use super::connection::{connect_finished, start_connect, Connection, SocketOptions};
-use super::{ConnState, NetError, NetEvent, Network, NodeId, Segment};
+use super::dns_threads::{Answer, DnsThreads, Pending};
+use super::{ConnState, NetError, NetEvent, Network, NodeId, Resolver, Segment};
 use crate::clock::saturating_add;
-use crate::config::ProducerConfig;
+use crate::config::{ClientDnsLookup, ProducerConfig};
 use crate::protocol::encode_request;
 use crate::protocol::header::peek_correlation_id;
 use crate::protocol::messages::api_versions::{
@@ -23,7 +35,7 @@ use crate::protocol::messages::api_versions::{
 use mio::{Events, Interest, Poll, Token, Waker};
 use std::collections::HashMap;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,12 +54,16 @@ const UNSUPPORTED_VERSION: i16 = 35;
 const WAKER_TOKEN: Token = Token(0);
 
 /// Where a node's connection stands. A connection exists exactly in
-/// `Connecting`, `Handshaking` and `Ready`.
+/// `Connecting`, `Handshaking` and `Ready`; one deadline covers resolving,
+/// connecting and the handshake.
 #[derive(Debug, Clone, Copy, Default)]
 enum Phase {
     #[default]
     Idle,
     BackingOff(Instant),
+    Resolving {
+        deadline: Instant,
+    },
     Connecting {
         deadline: Instant,
     },
@@ -68,16 +84,21 @@ struct Node {
     broken: Option<String>,
     /// Consecutive failed attempts (reset by a successful handshake).
     failures: u32,
-    /// Connect attempts, to rotate through the resolved addresses.
-    attempts: usize,
+    /// The addresses of `address`, tried in turn from `next_addr`.
+    resolved: Vec<SocketAddr>,
+    next_addr: usize,
+    /// The lookup of `address` not answered yet.
+    lookup: Option<Pending>,
     versions: Option<ApiVersionsResponse>,
 }
 
 /// The real network: non-blocking sockets multiplexed with `mio`.
 ///
-/// Connect and handshake together must finish within the configured
-/// `request.timeout.ms`. Failed attempts back off exponentially from
-/// `reconnect.backoff.ms` to `reconnect.backoff.max.ms` with ±20% jitter.
+/// Resolving, connect and handshake together must finish within the
+/// configured `request.timeout.ms`. Host names are resolved on resolver
+/// threads (`client.dns.lookup`), never on the polling thread. Failed
+/// attempts back off exponentially from `reconnect.backoff.ms` to
+/// `reconnect.backoff.max.ms` with ±20% jitter.
 #[derive(Debug)]
 pub struct MioNetwork {
     poll: Poll,
@@ -96,6 +117,8 @@ pub struct MioNetwork {
     /// Scratch buffers reused across polls.
     frames: Vec<Vec<u8>>,
     ready: Vec<(Token, bool, bool)>,
+    dns: DnsThreads,
+    dns_lookup: ClientDnsLookup,
 }
 
 impl MioNetwork {
@@ -104,12 +127,24 @@ impl MioNetwork {
     ///
     /// # Notes
     ///
-    /// Keep a reference to the waker for as long as the network is polled:
-    /// dropping the last one closes it, and a wake-up whose waker is closed
-    /// before the poll has seen it is lost.
+    /// The network keeps a reference to the waker (its resolver threads
+    /// wake the poll with it), so it stays open while the network lives.
+    /// Host names are resolved with [`Resolver::system`].
     pub fn new(config: &ProducerConfig) -> io::Result<(MioNetwork, Arc<Waker>)> {
+        Self::with_resolver(config, Resolver::system())
+    }
+
+    /// Like [`MioNetwork::new`], resolving host names with `resolver`. Its
+    /// functions run on the network's resolver threads
+    /// (`kafka-sync-dns-<client.id>`, started when a host name is first
+    /// resolved, at most a few, ending when the network is dropped).
+    pub fn with_resolver(
+        config: &ProducerConfig,
+        resolver: Resolver,
+    ) -> io::Result<(MioNetwork, Arc<Waker>)> {
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER_TOKEN)?);
+        let dns = DnsThreads::new(resolver, waker.clone(), &config.client_id);
         let net = MioNetwork {
             poll,
             events: Events::with_capacity(256),
@@ -128,27 +163,67 @@ impl MioNetwork {
             pending: Vec::new(),
             frames: Vec::new(),
             ready: Vec::new(),
+            dns,
+            dns_lookup: config.client_dns_lookup,
         };
         Ok((net, waker))
     }
 
-    /// Resolves the node's address, rotating through the results on retries.
-    fn resolve(&mut self, node: NodeId) -> Result<SocketAddr, String> {
-        let n = self.nodes.entry(node).or_default();
-        let (host, port) = n.address.as_ref().ok_or("no address known for node")?;
-        let addrs: Vec<SocketAddr> = (host.as_str(), *port)
-            .to_socket_addrs()
-            .map_err(|e| format!("cannot resolve {host}:{port}: {e}"))?
-            .collect();
-        if addrs.is_empty() {
-            return Err(format!("{host}:{port} resolved to no address"));
-        }
-        n.attempts = n.attempts.wrapping_add(1);
-        Ok(addrs[(n.attempts - 1) % addrs.len()])
+    /// Whether `node` is a bootstrap server to resolve through canonical names.
+    fn canonical(&self, node: NodeId) -> bool {
+        node < 0 && self.dns_lookup == ClientDnsLookup::ResolveCanonicalBootstrapServersOnly
     }
 
-    fn open(&mut self, node: NodeId, now: Instant) -> Result<(), String> {
-        let addr = self.resolve(node)?;
+    /// Starts an attempt that must be set up by `deadline`: a connect to the
+    /// next untried address, or else a lookup (`Resolving`).
+    fn start(&mut self, node: NodeId, deadline: Instant) -> Result<(), String> {
+        let canonical = self.canonical(node);
+        let n = self.nodes.entry(node).or_default();
+        let (host, port) = n.address.clone().ok_or("no address known for node")?;
+        if n.next_addr >= n.resolved.len() && !canonical {
+            if let Ok(ip) = host.parse::<IpAddr>() {
+                (n.resolved, n.next_addr) = (vec![SocketAddr::new(ip, port)], 0);
+            }
+        }
+        if let Some(&addr) = n.resolved.get(n.next_addr) {
+            n.next_addr += 1;
+            return self.open(node, addr, deadline);
+        }
+        n.phase = Phase::Resolving { deadline };
+        if n.lookup.is_none() {
+            log::debug!("node {node}: resolving {host}:{port}");
+            n.lookup = Some(self.dns.submit(node, &host, port, canonical));
+        }
+        Ok(())
+    }
+
+    /// Handles the answer to a lookup.
+    fn on_answer(&mut self, answer: Answer, now: Instant) {
+        let node = answer.node;
+        let Some(n) = self.nodes.get_mut(&node) else {
+            return;
+        };
+        if n.lookup.as_ref().map(|l| l.ticket) != Some(answer.ticket) {
+            return; // asked for an address the node no longer has
+        }
+        n.lookup = None;
+        let Phase::Resolving { deadline } = n.phase else {
+            log::debug!("node {node}: late lookup answer dropped");
+            return;
+        };
+        match answer.result {
+            Ok(addrs) => {
+                log::debug!("node {node}: resolved to {addrs:?}");
+                (n.resolved, n.next_addr) = (addrs, 0);
+                if let Err(reason) = self.start(node, deadline) {
+                    self.fail(node, reason, now);
+                }
+            }
+            Err(reason) => self.fail(node, reason, now),
+        }
+    }
+
+    fn open(&mut self, node: NodeId, addr: SocketAddr, deadline: Instant) -> Result<(), String> {
         let mut stream = start_connect(addr, self.options)
             .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
         let token = Token(self.next_token);
@@ -161,9 +236,7 @@ impl MioNetwork {
         self.tokens.insert(token, node);
         let n = self.nodes.entry(node).or_default();
         n.conn = Some(Connection::new(stream, token));
-        n.phase = Phase::Connecting {
-            deadline: saturating_add(now, self.setup_timeout),
-        };
+        n.phase = Phase::Connecting { deadline };
         Ok(())
     }
 
@@ -176,6 +249,10 @@ impl MioNetwork {
             self.tokens.remove(&conn.token);
         }
         n.broken = None;
+        if matches!(n.phase, Phase::Ready) {
+            // The broker may have moved: resolve again.
+            (n.resolved, n.next_addr) = (Vec::new(), 0);
+        }
         let delay = self.backoff.delay(n.failures);
         n.failures = n.failures.saturating_add(1);
         n.phase = Phase::BackingOff(saturating_add(now, delay));
@@ -321,6 +398,11 @@ impl MioNetwork {
                 continue;
             }
             match n.phase {
+                Phase::Resolving { deadline } if deadline <= now => {
+                    let (host, port) = n.address.as_ref().map_or(("?", 0), |(h, p)| (h, *p));
+                    let reason = format!("cannot resolve {host}:{port}: timed out");
+                    failed.push((node, reason));
+                }
                 Phase::Connecting { deadline } | Phase::Handshaking { deadline, .. }
                     if deadline <= now =>
                 {
@@ -339,23 +421,48 @@ impl MioNetwork {
         }
     }
 
-    /// The earliest connect/handshake deadline, if any.
+    /// The earliest resolve/connect/handshake deadline, if any.
     fn next_deadline(&self) -> Option<Instant> {
         self.nodes
             .values()
             .filter_map(|n| match n.phase {
-                Phase::Connecting { deadline } | Phase::Handshaking { deadline, .. } => {
-                    Some(deadline)
-                }
+                Phase::Resolving { deadline }
+                | Phase::Connecting { deadline }
+                | Phase::Handshaking { deadline, .. } => Some(deadline),
                 _ => None,
             })
             .min()
+    }
+
+    /// Handles every lookup answer that has arrived.
+    fn take_answers(&mut self, now: Instant) {
+        while let Some(answer) = self.dns.try_answer() {
+            self.on_answer(answer, now);
+        }
     }
 }
 
 impl Network for MioNetwork {
     fn set_address(&mut self, node: NodeId, host: &str, port: u16) {
-        self.nodes.entry(node).or_default().address = Some((host.to_owned(), port));
+        let n = self.nodes.entry(node).or_default();
+        if n.address
+            .as_ref()
+            .is_some_and(|(h, p)| h == host && *p == port)
+        {
+            return;
+        }
+        n.address = Some((host.to_owned(), port));
+        (n.resolved, n.next_addr) = (Vec::new(), 0);
+        if let Some(lookup) = n.lookup.take() {
+            lookup.cancel();
+        }
+        if let Phase::Resolving { deadline } = n.phase {
+            // Resolve the new address instead, within the same deadline; a
+            // failure to start is reported by the next poll.
+            if let Err(reason) = self.start(node, deadline) {
+                self.nodes.entry(node).or_default().broken = Some(reason);
+            }
+        }
     }
 
     fn state(&self, node: NodeId, now: Instant) -> ConnState {
@@ -363,7 +470,9 @@ impl Network for MioNetwork {
             None | Some(Phase::Idle) => ConnState::Disconnected,
             Some(Phase::BackingOff(until)) if now < until => ConnState::BackingOff { until },
             Some(Phase::BackingOff(_)) => ConnState::Disconnected,
-            Some(Phase::Connecting { .. } | Phase::Handshaking { .. }) => ConnState::Connecting,
+            Some(
+                Phase::Resolving { .. } | Phase::Connecting { .. } | Phase::Handshaking { .. },
+            ) => ConnState::Connecting,
             Some(Phase::Ready) => ConnState::Ready,
         }
     }
@@ -372,7 +481,7 @@ impl Network for MioNetwork {
         if self.state(node, now) != ConnState::Disconnected {
             return;
         }
-        if let Err(reason) = self.open(node, now) {
+        if let Err(reason) = self.start(node, saturating_add(now, self.setup_timeout)) {
             self.fail(node, reason, now);
         }
     }
@@ -424,7 +533,8 @@ impl Network for MioNetwork {
     }
 
     fn disconnect(&mut self, node: NodeId, now: Instant) {
-        if self.nodes.get(&node).is_some_and(|n| n.conn.is_some()) {
+        let connecting = |n: &Node| n.conn.is_some() || matches!(n.phase, Phase::Resolving { .. });
+        if self.nodes.get(&node).is_some_and(connecting) {
             self.fail(node, "disconnected by client".into(), now);
         }
     }
@@ -437,6 +547,7 @@ impl Network for MioNetwork {
     ) -> io::Result<()> {
         let started = Instant::now();
         self.expire(now);
+        self.take_answers(now);
         let timeout = if self.pending.is_empty() {
             match (timeout, self.next_deadline()) {
                 (t, None) => t,
@@ -467,6 +578,7 @@ impl Network for MioNetwork {
             self.on_ready(token, readable, writable, now);
         }
         self.ready = ready;
+        self.take_answers(now);
         events.append(&mut self.pending);
         Ok(())
     }

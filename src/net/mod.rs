@@ -1,7 +1,9 @@
 //! The network layer of the sender thread: one non-blocking TCP connection
 //! per broker, multiplexed with `mio`.
 //!
-//! Only the sender thread touches this module; nothing here starts a thread.
+//! Only the sender thread touches this module; the only threads it starts
+//! are [`MioNetwork`]'s resolver threads, which do nothing but look up host
+//! names (see the notes below).
 //! The sender drives it through the [`Network`] trait: [`MioNetwork`] is the
 //! real implementation, [`FakeNetwork`] a scripted test double for stepped
 //! sender tests with a manual clock.
@@ -9,7 +11,7 @@
 //! # Connection life cycle
 //!
 //! ```text
-//! Disconnected --connect--> Connecting --TCP up, ApiVersions answered--> Ready
+//! Disconnected --connect--> Connecting --resolved, TCP up, ApiVersions answered--> Ready
 //!      ^                        |                                         |
 //!      |                        +---- failure / timeout ----+-------------+
 //!      |                                                    v
@@ -29,19 +31,34 @@
 //!
 //! # Notes
 //!
-//! Host names are resolved with [`std::net::ToSocketAddrs`], which blocks the
-//! sender thread for the duration of the lookup.
+//! Host names are resolved off the sender thread: [`MioNetwork`] hands each
+//! lookup to its resolver threads (`kafka-sync-dns-<client.id>`, started on
+//! demand, at most eight, ending when the network is dropped), whose answer
+//! wakes the poll. A lookup that hangs delays only its own node, which
+//! counts as [`ConnState::Connecting`] meanwhile and fails with a
+//! `cannot resolve host:port: ...` reason (then backs off as after any
+//! failure) when the lookup fails or outlasts `request.timeout.ms`, the
+//! deadline that covers resolving, connecting and the handshake. IP
+//! literals need no thread. The resolved addresses are tried in turn, one
+//! per connect attempt, and the host is resolved again once all were tried
+//! or a ready connection is lost; `client.dns.lookup =
+//! resolve_canonical_bootstrap_servers_only` resolves bootstrap servers
+//! through the canonical names of their addresses. The lookup functions
+//! can be replaced ([`MioNetwork::with_resolver`], [`Resolver`]).
 
 mod backoff;
 mod connection;
+mod dns_threads;
 mod fake;
 mod mio_net;
+mod resolver;
 #[cfg(test)]
 mod tests;
 
 pub use backoff::Backoff;
 pub use fake::FakeNetwork;
 pub use mio_net::{MioNetwork, MAX_RESPONSE_SIZE};
+pub use resolver::{LookupFn, Resolver, ReverseFn};
 
 use crate::protocol::messages::api_versions::ApiVersionsResponse;
 use std::fmt;

@@ -37,6 +37,9 @@ pub(crate) fn sequence_after(a: i32, b: i32) -> bool {
     distance > 0 && distance < 1 << 30
 }
 
+/// A topic and partition.
+pub(crate) type PartitionKey = (Arc<str>, i32);
+
 #[derive(Debug, Clone, Copy)]
 struct PartitionSequence {
     next: i32,
@@ -114,7 +117,7 @@ impl Idempotence {
     }
 
     /// The partitions with an unresolved sequence.
-    pub(crate) fn unresolved(&self) -> Vec<((Arc<str>, i32), (i32, u32))> {
+    pub(crate) fn unresolved(&self) -> Vec<(PartitionKey, (i32, u32))> {
         self.unresolved
             .iter()
             .map(|(k, v)| (k.clone(), *v))

@@ -31,6 +31,8 @@ mod tests_durations;
 #[cfg(test)]
 mod tests_hardening;
 #[cfg(test)]
+mod tests_idle;
+#[cfg(test)]
 mod tests_inflight;
 #[cfg(test)]
 mod tests_panic;
@@ -161,6 +163,10 @@ pub(crate) struct Sender<N: Network> {
     partition_in_flight: HashMap<(Arc<str>, i32), usize>,
     brokers: Brokers,
     topics: HashMap<String, Arc<TopicMeta>>,
+    /// When each known topic last had a batch queued (or was first seen):
+    /// `metadata.max.idle.ms` counts from there.
+    topic_used: HashMap<Arc<str>, Instant>,
+    next_idle_sweep: Instant,
     bootstrap: Vec<NodeId>,
     metadata_due: Instant,
     metadata_needed: bool,
@@ -205,6 +211,8 @@ impl<N: Network> Sender<N> {
             partition_in_flight: HashMap::new(),
             brokers: HashMap::new(),
             topics: HashMap::new(),
+            topic_used: HashMap::new(),
+            next_idle_sweep: now,
             bootstrap,
             metadata_due: now,
             metadata_needed: true,
@@ -241,6 +249,7 @@ impl<N: Network> Sender<N> {
         self.poll_network(Some(Duration::ZERO), now);
         let mut wake = Wake::default();
         self.check_request_timeouts(now, &mut wake);
+        self.forget_idle_topics(now);
         self.maybe_request_metadata(now, &mut wake);
         self.maybe_init_producer_id(now, &mut wake);
         self.expire_batches(now, &mut wake);
@@ -368,11 +377,12 @@ impl<N: Network> Sender<N> {
         }
         if let InFlight::Produce { batches, .. } = req {
             for b in batches {
-                if let Some(n) = self
-                    .partition_in_flight
-                    .get_mut(&(b.topic.clone(), b.partition))
-                {
+                let key = (b.topic.clone(), b.partition);
+                if let Some(n) = self.partition_in_flight.get_mut(&key) {
                     *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        self.partition_in_flight.remove(&key);
+                    }
                 }
             }
             self.shared

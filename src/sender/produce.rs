@@ -115,6 +115,7 @@ impl<N: Network> Sender<N> {
         let mut per_node: HashMap<NodeId, (usize, Vec<ProducerBatch>)> = HashMap::new();
         for tq in self.shared.acc.topics() {
             let meta = self.topics.get(&*tq.name).cloned();
+            let mut used = false;
             for (p, queue) in tq.partitions.iter().enumerate() {
                 let p = p as i32;
                 // Is the head batch ready? (Noting when it will be, if not.)
@@ -123,6 +124,7 @@ impl<N: Network> Sender<N> {
                     let Some(head) = q.batches.front() else {
                         continue;
                     };
+                    used = true;
                     if bumping && !self.resolves_before_bump(head) {
                         continue;
                     }
@@ -184,6 +186,9 @@ impl<N: Network> Sender<N> {
                 drop(q);
                 *size += batch.size();
                 batches.push(batch);
+            }
+            if used {
+                self.topic_used.insert(tq.name.clone(), now);
             }
         }
         self.maybe_panic("drained");

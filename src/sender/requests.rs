@@ -74,6 +74,53 @@ impl<N: Network> Sender<N> {
         Some(corr)
     }
 
+    /// `metadata.max.idle.ms`: forgets topics that had no batch queued or
+    /// in flight for that long and that no caller waits for: they leave the
+    /// metadata requests, and their queues, metadata and partitioner state
+    /// go (the next record for one fetches its metadata again). Producer
+    /// ids' sequence numbers are kept: forgetting them would make the broker
+    /// refuse the partition's next batch. Checked at most once a second.
+    pub(super) fn forget_idle_topics(&mut self, now: Instant) {
+        if now < self.next_idle_sweep {
+            return;
+        }
+        self.next_idle_sweep = saturating_add(now, std::time::Duration::from_secs(1));
+        let idle = self.shared.config.metadata_max_idle;
+        let candidates: Vec<String> = self
+            .topics
+            .keys()
+            .filter(|t| {
+                self.topic_used
+                    .get(t.as_str())
+                    .is_none_or(|used| saturating_add(*used, idle) <= now)
+            })
+            .cloned()
+            .collect();
+        for topic in candidates {
+            let in_flight = self
+                .partition_in_flight
+                .iter()
+                .any(|((t, _), n)| **t == *topic && *n > 0);
+            if in_flight || self.shared.cluster.is_wanted(&topic) {
+                continue;
+            }
+            if !self.shared.acc.retire_topic(&topic) {
+                // Records queued: in use after all.
+                self.topic_used.insert(Arc::from(topic.as_str()), now);
+                continue;
+            }
+            if !self.shared.cluster.forget(&topic) {
+                continue;
+            }
+            log::info!(
+                "forgetting topic {topic}: nothing sent to it for {} ms (metadata.max.idle.ms)",
+                idle.as_millis()
+            );
+            self.topics.remove(&topic);
+            self.topic_used.remove(topic.as_str());
+        }
+    }
+
     pub(super) fn maybe_request_metadata(&mut self, now: Instant, wake: &mut Wake) {
         if self.metadata_in_flight {
             return;
@@ -107,13 +154,18 @@ impl<N: Network> Sender<N> {
             log::error!("node {node} supports no Metadata version we know");
             return;
         };
-        let mut topics: Vec<String> = self.topics.keys().cloned().collect();
-        for t in wanted {
-            if !topics.contains(&t) {
-                topics.push(t);
-            }
-        }
-        topics.sort();
+        // Known topics, topics callers wait for, and topics with queues but
+        // no metadata (records appended just as their topic was forgotten,
+        // `metadata.max.idle.ms`).
+        let queued = self.shared.acc.topics();
+        let topics: std::collections::BTreeSet<String> = self
+            .topics
+            .keys()
+            .cloned()
+            .chain(wanted)
+            .chain(queued.iter().map(|q| q.name.to_string()))
+            .collect();
+        let topics: Vec<String> = topics.into_iter().collect();
         let req = MetadataRequest::for_topics(topics);
         if let Some(corr) = self.send_request(node, &req, version) {
             self.metadata_in_flight = true;
@@ -173,6 +225,9 @@ impl<N: Network> Sender<N> {
             }
             let meta = Arc::new(meta);
             if !meta.partitions.is_empty() {
+                if !self.topics.contains_key(&name) {
+                    self.topic_used.insert(Arc::from(name.as_str()), now);
+                }
                 self.topics.insert(name.clone(), meta.clone());
             }
             published.insert(name, meta);

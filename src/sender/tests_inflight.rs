@@ -59,7 +59,7 @@ fn stamp(sent: &Sent) -> (i16, i32) {
         .records
         .as_ref()
         .unwrap();
-    let header = read_batches(records).unwrap()[0].header.clone();
+    let header = read_batches(records).unwrap()[0].header;
     (header.producer_epoch, header.base_sequence)
 }
 

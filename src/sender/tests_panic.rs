@@ -94,7 +94,10 @@ fn panic_at(stage: &'static str, answer_first: bool) {
         );
     }
     assert_eq!(shared.acc.incomplete_count(), 0, "{stage}: nothing left");
-    assert!(shared.fatal.lock().is_some(), "{stage}: the producer is fatal");
+    assert!(
+        shared.fatal.lock().is_some(),
+        "{stage}: the producer is fatal"
+    );
 }
 
 #[test]

@@ -55,8 +55,14 @@ fn a_response_with_another_nodes_correlation_id_closes_that_connection() {
     // Node 2 "answers" node 1's request.
     h.answer::<ProduceRequest>(2, &to_1, &produce_ok(&to_1, 99));
     h.step();
-    assert!(done(&a).is_none(), "node 1's record completed by node 2's answer");
-    assert!(done(&b).is_none(), "node 2's record completed by a wrong answer");
+    assert!(
+        done(&a).is_none(),
+        "node 1's record completed by node 2's answer"
+    );
+    assert!(
+        done(&b).is_none(),
+        "node 2's record completed by a wrong answer"
+    );
     assert_eq!(h.sender.net.disconnect_count(2), 1, "node 2 closed");
     assert_eq!(h.sender.net.disconnect_count(1), 0, "node 1 untouched");
     // Node 1's own answer still completes its request.

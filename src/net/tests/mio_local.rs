@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 const NODE: NodeId = 1;
 
 /// Starts a server thread that accepts one connection and runs `script` on it.
-fn serve(script: impl FnOnce(TcpStream) + Send + 'static) -> (u16, JoinHandle<()>) {
+pub(super) fn serve(script: impl FnOnce(TcpStream) + Send + 'static) -> (u16, JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let handle = thread::spawn(move || {
@@ -27,7 +27,7 @@ fn serve(script: impl FnOnce(TcpStream) + Send + 'static) -> (u16, JoinHandle<()
 }
 
 /// Reads one request frame (without size prefix).
-fn read_frame(s: &mut TcpStream) -> Vec<u8> {
+pub(super) fn read_frame(s: &mut TcpStream) -> Vec<u8> {
     let mut size = [0; 4];
     s.read_exact(&mut size).unwrap();
     let mut frame = vec![0; i32::from_be_bytes(size) as usize];
@@ -51,7 +51,7 @@ fn versions(keys: &[(i16, i16, i16)]) -> ApiVersionsResponse {
 
 /// Plays a broker that supports ApiVersions v0–2 only: v4 gets error 35 with
 /// a v0 body, the retry at v2 a proper answer.
-fn serve_handshake(s: &mut TcpStream) {
+pub(super) fn serve_handshake(s: &mut TcpStream) {
     let (h, req) = decode_request::<ApiVersionsRequest>(&read_frame(s)).unwrap();
     assert_eq!(
         (h.api_version, h.client_id.as_deref()),
@@ -80,7 +80,7 @@ fn connect(port: u16, config: &crate::ProducerConfig) -> MioNetwork {
     net
 }
 
-fn metadata_frame(correlation_id: i32) -> Vec<u8> {
+pub(super) fn metadata_frame(correlation_id: i32) -> Vec<u8> {
     encode_request(&MetadataRequest::all_topics(), 1, correlation_id, Some("t")).unwrap()
 }
 

@@ -1,6 +1,8 @@
 //! Tests of the network layer: [`MioNetwork`] against tiny in-test TCP
 //! servers and librdkafka's mock cluster, and [`FakeNetwork`]'s scripting.
 
+mod dns;
+mod dns_canonical;
 mod fake;
 mod mio_local;
 mod mock_cluster;
