@@ -121,6 +121,11 @@ pub enum Error {
         /// What was refused, e.g. "wait for a record that is not complete".
         operation: &'static str,
     },
+    /// A transactional producer refused the record or failed it: outside a
+    /// transaction, in a transaction that must be aborted, or aborted
+    /// before it was written. Its [`kind`](crate::TransactionError::kind)
+    /// says what to do.
+    Transaction(crate::transaction::TransactionError),
 }
 
 impl Error {
@@ -220,6 +225,7 @@ impl fmt::Display for Error {
                 f.write_str(maybe(*may_have_persisted))
             }
             Error::Fatal(m) => write!(f, "fatal producer error: {m}"),
+            Error::Transaction(e) => write!(f, "{e}"),
             Error::InCallback { operation } => write!(
                 f,
                 "cannot {operation} in a delivery callback: callbacks run on the sender \

@@ -25,6 +25,7 @@ pub mod record;
 pub mod record_batch;
 pub(crate) mod sender;
 pub mod serializer;
+pub mod transaction;
 
 pub use config::{Acks, ProducerConfig};
 pub use delivery::DeliveryHandle;
@@ -33,3 +34,4 @@ pub use metrics::MetricsSnapshot;
 pub use producer::{Producer, ProducerBuilder};
 pub use record::{Header, PartitionInfo, ProducerRecord, RecordMetadata};
 pub use record_batch::Compression;
+pub use transaction::{ConsumerGroupMetadata, TransactionError, TransactionErrorKind};

@@ -25,6 +25,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+#[path = "producer_txn.rs"]
+mod txn;
+
 /// A Kafka producer. Share it between threads (`&Producer` or
 /// `Arc<Producer>`): every method takes `&self` except `close`.
 ///
@@ -124,13 +127,6 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> ProducerBuilder<K, V> {
         if let Some(e) = self.partitioner_error {
             return Err(Error::Config(e));
         }
-        if self.config.transactional_id.is_some() {
-            return Err(Error::Config(crate::error::ConfigError::new(
-                "transactional.id",
-                "transactions are not implemented yet; remove transactional.id \
-                 (idempotence alone is supported)",
-            )));
-        }
         let config = Arc::new(self.config);
         let (net, waker) = MioNetwork::new(&config)
             .map_err(|e| Error::Fatal(format!("cannot create the network poller: {e}")))?;
@@ -147,6 +143,10 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> ProducerBuilder<K, V> {
             close: Mutex::new(None),
             fatal: Mutex::new(None),
             has_fatal: std::sync::atomic::AtomicBool::new(false),
+            txn: config
+                .transactional_id
+                .as_ref()
+                .map(|_| Arc::new(crate::sender::txn::TxnShared::default())),
             config: config.clone(),
         });
         let clock = self.clock;
@@ -320,6 +320,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
                 may_have_persisted: false,
             });
         }
+        self.check_transaction_for_send()?;
         for forgotten in self.shared.cluster.take_forgotten() {
             self.partitioner.forget_topic(&forgotten);
         }

@@ -40,6 +40,7 @@ mod tests_panic;
 mod tests_responses;
 #[cfg(test)]
 mod tests_v13;
+pub(crate) mod txn;
 
 use crate::accumulator::batch::ProducerBatch;
 use crate::accumulator::Accumulator;
@@ -68,6 +69,8 @@ pub(crate) struct Shared {
     pub(crate) fatal: Mutex<Option<Error>>,
     /// Whether `fatal` is set (checked on every send without the lock).
     pub(crate) has_fatal: std::sync::atomic::AtomicBool,
+    /// With `transactional.id`: the transaction's state, shared with callers.
+    pub(crate) txn: Option<Arc<txn::TxnShared>>,
 }
 
 /// A request to stop the sender.
@@ -119,6 +122,13 @@ pub(crate) enum InFlight {
         sent_at: Instant,
         version: i16,
     },
+    /// A request of the transaction (coordinator, partitions, offsets, end).
+    Txn {
+        node: NodeId,
+        sent_at: Instant,
+        version: i16,
+        what: txn::TxnRequest,
+    },
 }
 
 impl InFlight {
@@ -126,7 +136,8 @@ impl InFlight {
         match self {
             InFlight::Produce { node, .. }
             | InFlight::Metadata { node, .. }
-            | InFlight::InitProducerId { node, .. } => *node,
+            | InFlight::InitProducerId { node, .. }
+            | InFlight::Txn { node, .. } => *node,
         }
     }
 
@@ -134,7 +145,8 @@ impl InFlight {
         match self {
             InFlight::Produce { sent_at, .. }
             | InFlight::Metadata { sent_at, .. }
-            | InFlight::InitProducerId { sent_at, .. } => *sent_at,
+            | InFlight::InitProducerId { sent_at, .. }
+            | InFlight::Txn { sent_at, .. } => *sent_at,
         }
     }
 }
@@ -173,6 +185,8 @@ pub(crate) struct Sender<N: Network> {
     metadata_last_attempt: Option<Instant>,
     metadata_in_flight: bool,
     pub(crate) idempotence: Option<Idempotence>,
+    /// With `transactional.id`: the transaction's sender side.
+    pub(crate) txn: Option<txn::Transactions>,
     /// Brokers that asked us to hold back (KIP-219 `throttle_time_ms`):
     /// nothing is sent to them before the instant.
     throttled_until: HashMap<NodeId, Instant>,
@@ -200,6 +214,14 @@ impl<N: Network> Sender<N> {
             }
         }
         let idempotence = shared.config.enable_idempotence.then(Idempotence::new);
+        let txn = match (&shared.txn, &shared.config.transactional_id) {
+            (Some(t), Some(id)) => Some(txn::Transactions::new(
+                t.clone(),
+                id.clone(),
+                shared.config.transaction_timeout,
+            )),
+            _ => None,
+        };
         let seed = now.elapsed().as_nanos() as u64 ^ (Arc::as_ptr(&shared) as u64) ^ 0x9e37_79b9;
         Sender {
             shared,
@@ -219,6 +241,7 @@ impl<N: Network> Sender<N> {
             metadata_last_attempt: None,
             metadata_in_flight: false,
             idempotence,
+            txn,
             throttled_until: HashMap::new(),
             rng: seed | 1,
             #[cfg(test)]
@@ -254,10 +277,13 @@ impl<N: Network> Sender<N> {
         self.maybe_init_producer_id(now, &mut wake);
         self.expire_batches(now, &mut wake);
         self.resolve_sequences();
+        self.run_transactions(now, &mut wake);
         // Past the close deadline (`close(Duration::ZERO)`) nothing new is
         // written: what is left fails with `Closed`, as in the Java client.
-        let may_send =
-            self.can_produce() || self.idempotence.as_ref().is_some_and(|i| i.bump_needed);
+        let may_send = match &self.txn {
+            Some(t) => self.can_produce() && t.may_produce(),
+            None => self.can_produce() || self.idempotence.as_ref().is_some_and(|i| i.bump_needed),
+        };
         if may_send && !self.closing_forced(now) {
             while self.drain_and_send(now, &mut wake) > 0 {}
         }
@@ -318,6 +344,12 @@ impl<N: Network> Sender<N> {
             InFlight::InitProducerId { node, version, .. } => {
                 self.handle_init_producer_id_response(node, version, frame, now)
             }
+            InFlight::Txn {
+                node,
+                version,
+                what,
+                ..
+            } => self.handle_txn_response(node, version, what, frame, now),
         }
     }
 
@@ -415,6 +447,7 @@ impl<N: Network> Sender<N> {
                     self.metadata_needed = true;
                 }
                 InFlight::InitProducerId { .. } => self.init_producer_id_failed(now),
+                InFlight::Txn { what, .. } => self.txn_request_failed(node, &what, now),
             }
         }
         self.metadata_needed = true;
@@ -545,6 +578,7 @@ impl<N: Network> Sender<N> {
             return;
         }
         self.sequenced_batch_failed(&batch);
+        self.txn_batch_failed(&error);
         log::debug!(
             "batch of {} records for {}[{}] failed: {error}",
             batch.record_count,

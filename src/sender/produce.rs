@@ -104,7 +104,12 @@ impl<N: Network> Sender<N> {
     /// at most one batch per partition in it. Returns requests sent.
     pub(super) fn drain_and_send(&mut self, now: Instant, wake: &mut Wake) -> usize {
         let cfg = self.shared.config.clone();
-        let flushing = self.shared.acc.flushing() || self.closing();
+        // Committing sends everything at once, as a flush does.
+        let committing = self
+            .txn
+            .as_ref()
+            .is_some_and(|t| t.state() == super::txn::TxnState::Committing);
+        let flushing = self.shared.acc.flushing() || self.closing() || committing;
         let idempotent = self.idempotence.is_some();
         // While an epoch bump waits, only batches that may already be written
         // are sent (under their old stamp), so the broker can tell us.
@@ -113,6 +118,7 @@ impl<N: Network> Sender<N> {
             self.settle_before_bump();
         }
         let mut per_node: HashMap<NodeId, (usize, Vec<ProducerBatch>)> = HashMap::new();
+        let mut want_add = Vec::new();
         for tq in self.shared.acc.topics() {
             let meta = self.topics.get(&*tq.name).cloned();
             let mut used = false;
@@ -147,6 +153,14 @@ impl<N: Network> Sender<N> {
                             wake.at(linger_end);
                             continue;
                         }
+                    }
+                }
+                // Transactions v1: a partition is added before its first batch.
+                if let Some(txn) = &self.txn {
+                    let key = (tq.name.clone(), p);
+                    if !txn.added.contains(&key) {
+                        want_add.push(key);
+                        continue;
                     }
                 }
                 let Some(leader) = meta.as_ref().and_then(|m| m.leader(p)) else {
@@ -191,6 +205,15 @@ impl<N: Network> Sender<N> {
                 self.topic_used.insert(tq.name.clone(), now);
             }
         }
+        if let Some(txn) = self.txn.as_mut() {
+            let mut new = false;
+            for key in want_add {
+                new |= txn.to_add.insert(key);
+            }
+            if new {
+                wake.at(now); // AddPartitionsToTxn goes on the next step
+            }
+        }
         self.maybe_panic("drained");
         let mut sent = 0;
         let mut nodes: Vec<_> = per_node
@@ -214,7 +237,7 @@ impl<N: Network> Sender<N> {
             .net
             .api_versions(node)
             .and_then(|v| v.pick_version::<ProduceRequest>())
-            .map(|v| v.min(MAX_PRODUCE_VERSION));
+            .map(|v| v.min(self.max_produce_version()));
         let mut ready = Vec::with_capacity(batches.len());
         for mut b in batches {
             let Some(version) = max_version else {
@@ -228,6 +251,7 @@ impl<N: Network> Sender<N> {
             }
             if !b.is_sealed() || b.base_sequence < 0 {
                 let mut options = BatchOptions::default().with_compression(cfg.compression);
+                options.transactional = self.txn.is_some();
                 if let Some(idem) = self.idempotence.as_mut() {
                     options.producer_id = idem.producer_id;
                     options.producer_epoch = idem.epoch;
@@ -301,7 +325,7 @@ impl<N: Network> Sender<N> {
             }
             order.extend(members.into_iter().flatten());
             let req = ProduceRequestRef {
-                transactional_id: None,
+                transactional_id: self.txn.as_ref().map(|t| t.id.as_str()),
                 acks: cfg.acks.wire_value(),
                 timeout_ms: cfg.request_timeout.as_millis().min(i32::MAX as u128) as i32,
                 topics: &topics,
@@ -828,6 +852,16 @@ impl<N: Network> Sender<N> {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// Highest Produce version to send: transactions v1 stop at v11 (from
+    /// v12 a broker with `transaction.version` 2 adds partitions itself).
+    fn max_produce_version(&self) -> i16 {
+        if self.txn.is_some() {
+            11
+        } else {
+            MAX_PRODUCE_VERSION
         }
     }
 

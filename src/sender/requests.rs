@@ -242,6 +242,11 @@ impl<N: Network> Sender<N> {
         let Some(idem) = self.idempotence.as_ref() else {
             return;
         };
+        // A transactional producer gets its id from its coordinator
+        // (`init_transactions`), and bumps only after an abort.
+        if self.txn.is_some() {
+            return;
+        }
         let bump = idem.producer_id >= 0 && idem.bump_needed;
         let needs = !idem.requested && (idem.producer_id < 0 || bump);
         // A bump waits until every Produce request has been answered, so no

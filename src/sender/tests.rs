@@ -75,6 +75,10 @@ pub(super) fn harness_with(
         close: Mutex::new(None),
         fatal: Mutex::new(None),
         has_fatal: std::sync::atomic::AtomicBool::new(false),
+        txn: config
+            .transactional_id
+            .as_ref()
+            .map(|_| Arc::new(crate::sender::txn::TxnShared::default())),
         config,
     });
     let clock = ManualClock::new();

@@ -160,6 +160,18 @@ pub fn console_consume_raw(
     expected: usize,
     timeout: Duration,
 ) -> (Vec<u8>, String) {
+    console_consume_raw_with(k, topic, expected, timeout, &[])
+}
+
+/// As [`console_consume_raw`], with more console consumer arguments (e.g.
+/// `--isolation-level read_committed`).
+pub fn console_consume_raw_with(
+    k: &KafkaCluster,
+    topic: &str,
+    expected: usize,
+    timeout: Duration,
+    extra: &[&str],
+) -> (Vec<u8>, String) {
     let mut args: Vec<String> = [
         "--bootstrap-server",
         &k.bootstrap,
@@ -194,6 +206,7 @@ pub fn console_consume_raw(
     for p in props {
         args.extend([flag.to_string(), p]);
     }
+    args.extend(extra.iter().map(|a| a.to_string()));
     let class = "org.apache.kafka.tools.consumer.ConsoleConsumer";
     run_tool(k, class, &args, timeout + Duration::from_secs(30), topic)
 }

@@ -69,8 +69,29 @@ pub fn consume_all(
     expected: usize,
     timeout: Duration,
 ) -> Vec<Consumed> {
+    consume_isolated(
+        bootstrap,
+        topic,
+        partitions,
+        expected,
+        timeout,
+        "read_committed",
+    )
+}
+
+/// As [`consume_all`], with `isolation.level` = `isolation`
+/// (`read_committed`, librdkafka's default, or `read_uncommitted`).
+pub fn consume_isolated(
+    bootstrap: &str,
+    topic: &str,
+    partitions: &[i32],
+    expected: usize,
+    timeout: Duration,
+    isolation: &str,
+) -> Vec<Consumed> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
+        .set("isolation.level", isolation)
         .set("group.id", "ksync-test-reader")
         .set("enable.auto.commit", "false")
         .set("check.crcs", "true")

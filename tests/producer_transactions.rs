@@ -1,0 +1,311 @@
+//! Transactions (v1: AddPartitionsToTxn, EndTxn) against librdkafka's mock
+//! cluster and real Apache Kafka (4.x and 3.9), read back by independent
+//! consumers: the rdkafka consumer with `isolation.level=read_committed`
+//! sees exactly the committed records, none of the aborted ones, and with
+//! `read_uncommitted` the aborted ones too; on Kafka the Java console
+//! consumer (`--isolation-level read_committed`) agrees. Fencing needs a
+//! real coordinator: a second producer with the same transactional id makes
+//! the first one's next call fail fatal, and its open transaction is never
+//! visible.
+
+mod common;
+
+use common::java::{console_consume_raw_with, parse};
+use common::kafka::{KafkaCluster, Version};
+use common::{consume_isolated, mock_cluster, Consumed};
+use kafka_sync::{
+    ConsumerGroupMetadata, Error, Producer, ProducerConfig, ProducerRecord, TransactionErrorKind,
+};
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(30);
+
+fn producer(bootstrap: &str, id: &str) -> Producer<String, String> {
+    let cfg = ProducerConfig::builder()
+        .bootstrap_servers(bootstrap)
+        .transactional_id(id)
+        .linger(Duration::from_millis(5))
+        .max_block(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    Producer::new(cfg).unwrap()
+}
+
+fn send(p: &Producer<String, String>, topic: &str, values: &[String]) {
+    let handles: Vec<_> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            p.send(ProducerRecord::new(topic, v.clone()).partition(i as i32 % 2))
+                .unwrap()
+        })
+        .collect();
+    // Delivered within the transaction (written, not yet committed).
+    for h in handles {
+        h.wait().unwrap();
+    }
+}
+
+fn values(prefix: &str, n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("{prefix}-{i}")).collect()
+}
+
+fn sorted_values(got: &[Consumed]) -> Vec<String> {
+    let mut v: Vec<String> = got
+        .iter()
+        .map(|c| String::from_utf8(c.value.clone().unwrap()).unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Commit 10, abort 5, commit 3 (the last with unsent records at abort
+/// time tested separately); returns (committed, aborted) values.
+fn cycle(bootstrap: &str, topic: &str, id: &str) -> (Vec<String>, Vec<String>) {
+    let p = producer(bootstrap, id);
+    p.init_transactions(T).unwrap();
+    let first = values("commit-a", 10);
+    p.begin_transaction().unwrap();
+    send(&p, topic, &first);
+    p.commit_transaction(T).unwrap();
+    let aborted = values("abort", 5);
+    p.begin_transaction().unwrap();
+    send(&p, topic, &aborted);
+    p.abort_transaction(T).unwrap();
+    let last = values("commit-b", 3);
+    p.begin_transaction().unwrap();
+    send(&p, topic, &last);
+    p.commit_transaction(T).unwrap();
+    p.close(Duration::from_secs(10));
+    let mut committed = [first, last].concat();
+    committed.sort();
+    (committed, aborted)
+}
+
+/// The mock accepts the whole protocol (FindCoordinator, InitProducerId,
+/// AddPartitionsToTxn, EndTxn) but writes no transaction markers, so its
+/// read_committed readers see aborted records too: only the protocol and
+/// the records are checked here; Kafka checks the isolation.
+#[test]
+fn mock_commit_and_abort_cycles_complete() {
+    let cluster = mock_cluster(3, &[("txn-mock", 2)]);
+    let bootstrap = cluster.bootstrap_servers();
+    let (committed, aborted) = cycle(&bootstrap, "txn-mock", "txn-mock-1");
+    let all = consume_isolated(
+        &bootstrap,
+        "txn-mock",
+        &[0, 1],
+        committed.len() + aborted.len(),
+        T,
+        "read_uncommitted",
+    );
+    let mut expected = [committed, aborted].concat();
+    expected.sort();
+    assert_eq!(sorted_values(&all), expected);
+}
+
+#[test]
+fn calls_in_the_wrong_state_are_refused_and_change_nothing() {
+    let cluster = mock_cluster(1, &[("txn-state", 2)]);
+    let p = producer(&cluster.bootstrap_servers(), "txn-state-1");
+    let kind = |r: Result<(), kafka_sync::TransactionError>| r.unwrap_err().kind();
+    assert_eq!(
+        kind(p.begin_transaction()),
+        TransactionErrorKind::InvalidState
+    );
+    match p.send(ProducerRecord::new("txn-state", "x".to_string())) {
+        Err(e) => assert!(matches!(e.error, Error::Transaction(_)), "{:?}", e.error),
+        Ok(_) => panic!("sent before init_transactions"),
+    }
+    p.init_transactions(T).unwrap();
+    assert_eq!(
+        kind(p.init_transactions(T)),
+        TransactionErrorKind::InvalidState
+    );
+    assert_eq!(
+        kind(p.commit_transaction(T)),
+        TransactionErrorKind::InvalidState
+    );
+    assert_eq!(
+        kind(p.abort_transaction(T)),
+        TransactionErrorKind::InvalidState
+    );
+    match p.send(ProducerRecord::new("txn-state", "x".to_string())) {
+        Err(e) => assert!(matches!(e.error, Error::Transaction(_)), "{:?}", e.error),
+        Ok(_) => panic!("sent outside a transaction"),
+    }
+    p.begin_transaction().unwrap();
+    assert_eq!(
+        kind(p.begin_transaction()),
+        TransactionErrorKind::InvalidState
+    );
+    // Still in the transaction: it commits.
+    send(&p, "txn-state", &values("ok", 2));
+    p.commit_transaction(T).unwrap();
+    p.close(Duration::from_secs(5));
+}
+
+#[test]
+fn abort_fails_unsent_records_with_a_clear_error() {
+    let cluster = mock_cluster(1, &[("txn-unsent", 2)]);
+    let cfg = ProducerConfig::builder()
+        .bootstrap_servers(cluster.bootstrap_servers())
+        .transactional_id("txn-unsent-1")
+        .linger(Duration::from_secs(60))
+        .batch_size(1 << 20)
+        .build()
+        .unwrap();
+    let p: Producer<String, String> = Producer::new(cfg).unwrap();
+    p.init_transactions(T).unwrap();
+    p.begin_transaction().unwrap();
+    let h = p
+        .send(ProducerRecord::new("txn-unsent", "lingering".to_string()).partition(0))
+        .unwrap();
+    p.abort_transaction(T).unwrap();
+    match h.wait() {
+        Err(Error::Transaction(e)) => {
+            assert!(e.is_abortable(), "{e}");
+            assert!(e.message().contains("aborted"), "{e}");
+        }
+        other => panic!("expected an abort error, got {other:?}"),
+    }
+    p.close(Duration::from_secs(5));
+}
+
+fn kafka_cycle(v: Version) {
+    let Some(k) = KafkaCluster::shared(v) else {
+        return;
+    };
+    let _logs = k.logs_on_panic();
+    let topic = k.new_topic("txn", 2);
+    let id = format!("{topic}-id");
+    let (committed, aborted) = cycle(&k.bootstrap, &topic, &id);
+    let seen = consume_isolated(
+        &k.bootstrap,
+        &topic,
+        &[0, 1],
+        committed.len(),
+        T,
+        "read_committed",
+    );
+    assert_eq!(sorted_values(&seen), committed, "rdkafka read_committed");
+    let all = consume_isolated(
+        &k.bootstrap,
+        &topic,
+        &[0, 1],
+        committed.len() + aborted.len(),
+        T,
+        "read_uncommitted",
+    );
+    let mut expected = [committed.clone(), aborted].concat();
+    expected.sort();
+    assert_eq!(sorted_values(&all), expected, "rdkafka read_uncommitted");
+    let extra = ["--isolation-level", "read_committed"];
+    let (raw, stderr) =
+        console_consume_raw_with(k, &topic, committed.len(), Duration::from_secs(20), &extra);
+    let java = parse(&raw).unwrap_or_else(|e| panic!("{e}\n{stderr}"));
+    assert_eq!(
+        sorted_values(&java),
+        committed,
+        "Java read_committed\n{stderr}"
+    );
+}
+
+#[test]
+fn kafka4_commit_and_abort_cycles_read_back_committed_only() {
+    kafka_cycle(Version::V4);
+}
+
+#[test]
+fn kafka39_commit_and_abort_cycles_read_back_committed_only() {
+    kafka_cycle(Version::V3_9);
+}
+
+#[test]
+fn kafka4_a_second_producer_with_the_same_id_fences_the_first() {
+    let Some(k) = KafkaCluster::shared(Version::V4) else {
+        return;
+    };
+    let _logs = k.logs_on_panic();
+    let topic = k.new_topic("txn-fence", 2);
+    let id = format!("{topic}-id");
+    let old = producer(&k.bootstrap, &id);
+    old.init_transactions(T).unwrap();
+    old.begin_transaction().unwrap();
+    send(&old, &topic, &values("zombie", 4));
+    // The new incarnation fences the old one and aborts its transaction.
+    let new = producer(&k.bootstrap, &id);
+    new.init_transactions(T).unwrap();
+    let e = old.commit_transaction(T).unwrap_err();
+    assert!(e.is_fatal(), "the fenced producer's commit: {e}");
+    println!("fenced producer's commit: {e}");
+    new.begin_transaction().unwrap();
+    let fresh = values("fresh", 4);
+    send(&new, &topic, &fresh);
+    new.commit_transaction(T).unwrap();
+    let seen = consume_isolated(
+        &k.bootstrap,
+        &topic,
+        &[0, 1],
+        fresh.len(),
+        T,
+        "read_committed",
+    );
+    assert_eq!(sorted_values(&seen), fresh);
+    // The old one stays fatal.
+    assert!(old.begin_transaction().unwrap_err().is_fatal());
+    old.close(Duration::ZERO);
+    new.close(Duration::from_secs(5));
+}
+
+#[test]
+fn kafka4_offsets_sent_to_a_transaction_commit_with_it() {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::{ClientConfig, TopicPartitionList};
+    let Some(k) = KafkaCluster::shared(Version::V4) else {
+        return;
+    };
+    let _logs = k.logs_on_panic();
+    let topic = k.new_topic("txn-offsets", 2);
+    let group = format!("{topic}-group");
+    let committed = |offset_of: &str| -> Option<i64> {
+        let c: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &k.bootstrap)
+            .set("group.id", &group)
+            .create()
+            .unwrap();
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition(offset_of, 0);
+        let got = c.committed_offsets(tpl, Duration::from_secs(10)).unwrap();
+        got.elements()[0].offset().to_raw()
+    };
+    let p = producer(&k.bootstrap, &format!("{topic}-id"));
+    p.init_transactions(T).unwrap();
+    let meta = ConsumerGroupMetadata::new(group.clone());
+    // Aborted: the offset is not committed.
+    p.begin_transaction().unwrap();
+    send(&p, &topic, &values("a", 2));
+    p.send_offsets_to_transaction(&[(topic.clone(), 0, 42)], &meta, T)
+        .unwrap();
+    p.abort_transaction(T).unwrap();
+    assert!(
+        committed(&topic).is_none_or(|o| o < 0),
+        "aborted offsets visible"
+    );
+    // Committed: it is.
+    p.begin_transaction().unwrap();
+    send(&p, &topic, &values("b", 2));
+    p.send_offsets_to_transaction(&[(topic.clone(), 0, 43)], &meta, T)
+        .unwrap();
+    p.commit_transaction(T).unwrap();
+    let mut got = committed(&topic);
+    for _ in 0..50 {
+        if got == Some(43) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        got = committed(&topic);
+    }
+    assert_eq!(got, Some(43));
+    p.close(Duration::from_secs(5));
+}
