@@ -33,6 +33,9 @@ usage: console_producer --bootstrap-server HOST:PORT[,HOST:PORT...] --topic TOPI
                                 (e.g. acks=1, linger.ms=100, custom.x=y)
   --compression-codec CODEC     none, gzip, snappy, lz4 or zstd (sets compression.type)
   --sync                        wait for each record to be acknowledged before reading the next
+  --transactional-id ID         send in transactions with this transactional.id
+  --transaction-size N          with --transactional-id: commit every N lines (default 1000)
+                                and at the end of the input
   -h, --help                    print this help
 
 Exit status: 0 when every record was written, 1 when any failed, 2 on a bad command line.";
@@ -47,6 +50,8 @@ struct Args {
     producer_properties: Vec<(String, String)>,
     compression_codec: Option<String>,
     sync: bool,
+    transactional_id: Option<String>,
+    transaction_size: usize,
 }
 
 /// Splits `NAME=VALUE` at the first `=`.
@@ -77,6 +82,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
         producer_properties: Vec::new(),
         compression_codec: None,
         sync: false,
+        transactional_id: None,
+        transaction_size: 1000,
     };
     let mut it = args.into_iter();
     while let Some(flag) = it.next() {
@@ -128,6 +135,18 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
                 }
                 parsed.sync = true;
             }
+            "--transactional-id" => parsed.transactional_id = Some(value()?),
+            "--transaction-size" => {
+                let v = value()?;
+                parsed.transaction_size = match v.parse() {
+                    Ok(n) if n > 0 => n,
+                    _ => {
+                        return Err(format!(
+                            "--transaction-size expects a positive number, got `{v}`"
+                        ))
+                    }
+                };
+            }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -160,6 +179,9 @@ fn config(args: &Args) -> Result<ProducerConfig, String> {
     let mut builder = ProducerConfig::builder().bootstrap_servers(&args.bootstrap_server);
     if let Some(codec) = &args.compression_codec {
         builder = builder.set("compression.type", codec);
+    }
+    if let Some(id) = &args.transactional_id {
+        builder = builder.set("transactional.id", id);
     }
     for (name, value) in &args.producer_properties {
         builder = builder.set(name, value);
@@ -204,6 +226,25 @@ fn run(args: &Args) -> Result<(), String> {
     let producer: Producer<Vec<u8>, Vec<u8>> =
         Producer::new(config).map_err(|e| format!("cannot start the producer: {e}"))?;
 
+    // Transactions: one open from the first line, committed every
+    // `--transaction-size` lines and at the end.
+    let txn_timeout = Duration::from_secs(60);
+    let in_txn = args.transactional_id.is_some();
+    if in_txn {
+        producer
+            .init_transactions(txn_timeout)
+            .map_err(|e| format!("init_transactions: {e}"))?;
+    }
+    let mut open = 0usize;
+    let commit = |open: &mut usize| -> Result<(), String> {
+        if *open > 0 {
+            producer
+                .commit_transaction(txn_timeout)
+                .map_err(|e| format!("commit_transaction: {e}"))?;
+            *open = 0;
+        }
+        Ok(())
+    };
     let mut total = 0;
     // Shared with the callbacks, which run on the sender thread.
     let failed = Arc::new(AtomicUsize::new(0));
@@ -240,6 +281,11 @@ fn run(args: &Args) -> Result<(), String> {
                 continue;
             }
         };
+        if in_txn && open == 0 {
+            producer
+                .begin_transaction()
+                .map_err(|e| format!("begin_transaction: {e}"))?;
+        }
         let (key_len, value_len) = (key.as_ref().map(Vec::len), Some(value.len()));
         let mut record = ProducerRecord::new(&args.topic, value);
         record.key = key;
@@ -280,6 +326,20 @@ fn run(args: &Args) -> Result<(), String> {
                 aborted = Some(format!("stopped reading at line {line_number}"));
                 break;
             }
+        }
+        if in_txn {
+            open += 1;
+            if open >= args.transaction_size {
+                commit(&mut open)?;
+            }
+        }
+    }
+    if in_txn && aborted.is_none() {
+        commit(&mut open)?;
+    } else if in_txn && open > 0 {
+        // Nothing of the unfinished transaction becomes visible.
+        if let Err(e) = producer.abort_transaction(txn_timeout) {
+            eprintln!("error: abort_transaction: {e}");
         }
     }
 

@@ -309,3 +309,55 @@ fn kafka4_offsets_sent_to_a_transaction_commit_with_it() {
     assert_eq!(got, Some(43));
     p.close(Duration::from_secs(5));
 }
+
+/// The `transactional_copy` example (built by `cargo test` with the other
+/// examples) copies a topic exactly once: read_committed sees each record
+/// of the source once in the target, and the group's offsets cover them.
+#[test]
+fn kafka4_transactional_copy_example_copies_exactly_once() {
+    let Some(k) = KafkaCluster::shared(Version::V4) else {
+        return;
+    };
+    let _logs = k.logs_on_panic();
+    let from = k.new_topic("copy-from", 2);
+    let to = k.new_topic("copy-to", 2);
+    let source: Producer<String, String> = Producer::new(
+        ProducerConfig::builder()
+            .bootstrap_servers(&k.bootstrap)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let originals = values("orig", 300);
+    send(&source, &from, &originals);
+    source.close(Duration::from_secs(5));
+    let exe = std::env::current_exe().unwrap();
+    let example = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .join("examples/transactional_copy");
+    assert!(example.exists(), "{} not built", example.display());
+    let out = std::process::Command::new(&example)
+        .args([
+            "--bootstrap-server",
+            &k.bootstrap,
+            "--from",
+            &from,
+            "--to",
+            &to,
+        ])
+        .args(["--group", &format!("{from}-copier")])
+        .args(["--transactional-id", &format!("{from}-copier-1")])
+        .args(["--batch", "64", "--idle-ms", "4000"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("copied 300 records"), "{stdout}\n{stderr}");
+    let copied = consume_isolated(&k.bootstrap, &to, &[0, 1], 300, T, "read_committed");
+    let mut want = originals.clone();
+    want.sort();
+    assert_eq!(sorted_values(&copied), want);
+}

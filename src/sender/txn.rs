@@ -350,8 +350,20 @@ impl<N: Network> Sender<N> {
                 self.net.connect(node, now);
                 None
             }
-            ConnState::BackingOff { until } => {
-                wake.at(until);
+            ConnState::BackingOff { .. } => {
+                // A coordinator that cannot be reached may have moved (its
+                // broker crashed): find it again, after a backoff.
+                log::debug!("coordinator node {node} unreachable; finding it again");
+                let backoff = self.shared.config.retry_backoff;
+                if let Some(t) = self.txn.as_mut() {
+                    match group {
+                        None => t.coordinator = None,
+                        Some(_) => t.group_coordinator = None,
+                    }
+                    let at = saturating_add(now, backoff);
+                    t.retry_at = Some(at);
+                    wake.at(at);
+                }
                 None
             }
             ConnState::Connecting => None,

@@ -515,10 +515,16 @@ impl KafkaCluster {
             let addr = self.address(*live.first().expect("a live node"));
             let mut conn = super::raw::RawConn::connect(&addr);
             let v = conn.version_of::<FindCoordinatorRequest>();
+            // v4+ names keys in a list; before, one key.
+            let (key, coordinator_keys) = if v >= 4 {
+                (String::new(), vec![transactional_id.to_string()])
+            } else {
+                (transactional_id.to_string(), Vec::new())
+            };
             let req = FindCoordinatorRequest {
-                key: transactional_id.to_string(),
+                key,
                 key_type: 1,
-                coordinator_keys: vec![transactional_id.to_string()],
+                coordinator_keys,
             };
             let resp = conn.call(&req, v);
             let (code, node) = match resp.coordinators.first() {
