@@ -61,6 +61,8 @@ usage: producer_perf --topic TOPIC --num-records N --record-size BYTES --through
   --bootstrap-server LIST       sets bootstrap.servers; without any bootstrap.servers an
                                 in-process librdkafka mock cluster is started
   --print-metrics               print the producer's metrics at the end
+  --transaction-size N          with transactional.id (in --producer-props): commit every N
+                                records (and at the end); default 1000
   -h, --help                    print this help
 
 Exit status: 0 when every record was written, 1 when any failed, 2 on a bad command line.";
@@ -76,6 +78,8 @@ struct Args {
     /// From `--producer.config`, then `--producer-props`, then `--bootstrap-server`.
     props: Vec<(String, String)>,
     print_metrics: bool,
+    /// Records per transaction (with `transactional.id`).
+    transaction_size: Option<u64>,
 }
 
 /// Splits `NAME=VALUE` at the first `=`.
@@ -188,6 +192,17 @@ fn parse_args(args: Vec<String>) -> Result<Option<Args>, String> {
                     return Err("--print-metrics takes no value".to_owned());
                 }
                 parsed.print_metrics = true;
+            }
+            "--transaction-size" => {
+                let v = value()?;
+                parsed.transaction_size = match v.parse() {
+                    Ok(n) if n > 0 => Some(n),
+                    _ => {
+                        return Err(format!(
+                            "--transaction-size expects a positive number, got `{v}`"
+                        ))
+                    }
+                };
             }
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -492,6 +507,17 @@ fn run(args: &Args) -> Result<bool, String> {
     let producer: Producer<(), &'static [u8]> =
         Producer::new(config).map_err(|e| format!("cannot start the producer: {e}"))?;
     let bytes = args.record_size as u64;
+    let txn_timeout = Duration::from_secs(60);
+    let txn_size = args
+        .props
+        .iter()
+        .any(|(n, _)| n == "transactional.id")
+        .then(|| args.transaction_size.unwrap_or(1000));
+    if txn_size.is_some() {
+        producer
+            .init_transactions(txn_timeout)
+            .map_err(|e| format!("init_transactions: {e}"))?;
+    }
 
     let start = Instant::now();
     *STATS.lock() = Some(Stats::new(start));
@@ -502,6 +528,11 @@ fn run(args: &Args) -> Result<bool, String> {
     static ERRORS_PRINTED: AtomicBool = AtomicBool::new(false);
     let mut refused = None;
     for i in 0..args.num_records {
+        if txn_size.is_some_and(|n| i % n == 0) {
+            producer
+                .begin_transaction()
+                .map_err(|e| format!("begin_transaction: {e}"))?;
+        }
         let sent_at = Instant::now();
         let record = ProducerRecord::new(args.topic.as_str(), value);
         let result = producer.send_with_callback(record, move |result| {
@@ -526,6 +557,11 @@ fn run(args: &Args) -> Result<bool, String> {
         if let Err(e) = result {
             refused = Some(e.error);
             break;
+        }
+        if txn_size.is_some_and(|n| (i + 1) % n == 0 || i + 1 == args.num_records) {
+            producer
+                .commit_transaction(txn_timeout)
+                .map_err(|e| format!("commit_transaction: {e}"))?;
         }
         throttler.pace(i + 1);
     }
