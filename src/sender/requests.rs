@@ -61,7 +61,14 @@ impl<N: Network> Sender<N> {
         None
     }
 
-    fn send_request<R: Request>(&mut self, node: NodeId, req: &R, version: i16) -> Option<i32> {
+    /// Encodes and writes one request; its correlation id, or `None` if it
+    /// could not be written.
+    pub(super) fn send_request<R: Request>(
+        &mut self,
+        node: NodeId,
+        req: &R,
+        version: i16,
+    ) -> Option<i32> {
         let corr = self.correlation_id();
         let frame = match encode_request(req, version, corr, Some(&self.shared.config.client_id)) {
             Ok(f) => f,

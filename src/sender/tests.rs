@@ -243,6 +243,16 @@ impl Harness {
     }
 
     pub(super) fn append(&self, partition: i32, value: &[u8]) -> DeliveryHandle {
+        self.append_created(partition, value, self.clock.now())
+    }
+
+    /// Appends a record to a new or open batch stamped `created`.
+    pub(super) fn append_created(
+        &self,
+        partition: i32,
+        value: &[u8],
+        created: Instant,
+    ) -> DeliveryHandle {
         let a = self
             .shared
             .acc
@@ -252,7 +262,7 @@ impl Harness {
                 2,
                 &RecordRef::new(1_000, None, Some(value), &[]),
                 None,
-                self.clock.now(),
+                created,
                 None,
             )
             .ok()

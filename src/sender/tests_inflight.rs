@@ -7,7 +7,6 @@
 //! of order until they expire too.
 
 use super::tests::{done, harness, produce_answer, produce_ok, Harness, Sent};
-use crate::accumulator::RecordRef;
 use crate::clock::Clock;
 use crate::config::ProducerConfig;
 use crate::delivery::DeliveryHandle;
@@ -30,28 +29,6 @@ fn config() -> crate::config::ProducerConfigBuilder {
         .retry_backoff_max(Duration::from_millis(10))
 }
 
-/// Appends a record to partition 0 in a batch stamped `age` ago.
-fn append_aged(h: &Harness, value: &[u8], age: Duration) -> DeliveryHandle {
-    let a = h
-        .shared
-        .acc
-        .append(
-            super::tests::TOPIC,
-            0,
-            2,
-            &RecordRef::new(1_000, None, Some(value), &[]),
-            None,
-            h.clock.now() - age,
-            None,
-        )
-        .ok()
-        .expect("appended");
-    DeliveryHandle {
-        batch: a.result,
-        info: a.info,
-    }
-}
-
 /// (producer epoch, base sequence) of the one batch of a Produce request.
 fn stamp(sent: &Sent) -> (i16, i32) {
     let req: ProduceRequest = sent.decode();
@@ -68,7 +45,7 @@ fn stamp(sent: &Sent) -> (i16, i32) {
 fn a_expires_in_flight() -> (Harness, DeliveryHandle, Sent, DeliveryHandle, Sent) {
     let mut h = harness(config());
     h.bootstrap(&[1, 2]);
-    let a = append_aged(&h, &[1; 600], Duration::from_millis(500));
+    let a = h.append_created(0, &[1; 600], h.clock.now() - Duration::from_millis(500));
     h.step();
     h.step();
     let first = h.produces(1);

@@ -29,7 +29,7 @@ use crate::protocol::messages::txn_offset_commit::{
     TxnOffsetCommitRequest, TxnOffsetCommitRequestPartition, TxnOffsetCommitRequestTopic,
     TxnOffsetCommitResponse,
 };
-use crate::protocol::{decode_response, encode_request, ErrorCode, Request};
+use crate::protocol::{decode_response, ErrorCode, Request};
 use crate::transaction::{ConsumerGroupMetadata, TransactionError};
 use parking_lot::{Condvar, Mutex};
 use std::collections::{BTreeSet, HashSet};
@@ -378,17 +378,9 @@ impl<N: Network> Sender<N> {
         what: TxnRequest,
         now: Instant,
     ) -> bool {
-        let corr = self.correlation_id();
-        let frame = match encode_request(req, version, corr, Some(&self.shared.config.client_id)) {
-            Ok(f) => f,
-            Err(e) => {
-                log::error!("cannot encode api {} v{version}: {e}", R::API_KEY);
-                return false;
-            }
-        };
-        if self.net.send(node, frame).is_err() {
+        let Some(corr) = self.send_request(node, req, version) else {
             return false;
-        }
+        };
         if let Some(t) = self.txn.as_mut() {
             t.busy = true;
         }
