@@ -6,7 +6,10 @@
 //! consumer (`--isolation-level read_committed`) agrees. Fencing needs a
 //! real coordinator: a second producer with the same transactional id makes
 //! the first one's next call fail fatal, and its open transaction is never
-//! visible.
+//! visible. Kafka 4.x (with `transaction.version` 2 finalized) is driven
+//! with transactions v2 (KIP-890: partitions added by Produce, an epoch
+//! bump at every EndTxn v5), 3.9 with v1 (AddPartitionsToTxn, EndTxn v4 at
+//! most, Produce v11); the versions seen by the fault proxies prove which.
 
 mod common;
 
@@ -16,6 +19,7 @@ use common::{consume_isolated, mock_cluster, Consumed};
 use kafka_sync::{
     ConsumerGroupMetadata, Error, Producer, ProducerConfig, ProducerRecord, TransactionErrorKind,
 };
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 const T: Duration = Duration::from_secs(30);
@@ -179,7 +183,33 @@ fn kafka_cycle(v: Version) {
     let _logs = k.logs_on_panic();
     let topic = k.new_topic("txn", 2);
     let id = format!("{topic}-id");
-    let (committed, aborted) = cycle(&k.bootstrap, &topic, &id);
+    // Through the fault proxies, which record the request versions used.
+    let (committed, aborted) = cycle(&k.proxied_bootstrap, &topic, &id);
+    let mut versions: BTreeMap<i16, BTreeSet<i16>> = BTreeMap::new();
+    for node in k.node_ids() {
+        for (api, vs) in k.with_proxy(node, |p| p.versions_seen()) {
+            versions.entry(api).or_default().extend(vs);
+        }
+    }
+    println!("kafka {}: request versions: {versions:?}", v.as_str());
+    let (produce, add_partitions, end_txn) = (
+        versions.get(&0).cloned().unwrap_or_default(),
+        versions.get(&24).cloned().unwrap_or_default(),
+        versions.get(&26).cloned().unwrap_or_default(),
+    );
+    match v {
+        // transaction.version 2 is finalized on a new 4.x cluster: KIP-890.
+        Version::V4 => {
+            assert!(add_partitions.is_empty(), "v2 adds partitions by Produce");
+            assert_eq!(end_txn, BTreeSet::from([5]), "EndTxn v5 (epoch bump)");
+            assert!(produce.iter().all(|p| *p >= 12), "Produce {produce:?}");
+        }
+        Version::V3_9 => {
+            assert_eq!(add_partitions, BTreeSet::from([3]), "AddPartitionsToTxn v3");
+            assert!(end_txn.iter().all(|e| *e <= 4), "EndTxn {end_txn:?}");
+            assert_eq!(produce, BTreeSet::from([11]), "Produce v11 with v1");
+        }
+    }
     let seen = consume_isolated(
         &k.bootstrap,
         &topic,

@@ -39,6 +39,8 @@ mod tests_panic;
 #[cfg(test)]
 mod tests_responses;
 #[cfg(test)]
+mod tests_txn;
+#[cfg(test)]
 mod tests_v13;
 pub(crate) mod txn;
 

@@ -155,10 +155,11 @@ impl<N: Network> Sender<N> {
                         }
                     }
                 }
-                // Transactions v1: a partition is added before its first batch.
+                // Transactions v1: a partition is added before its first
+                // batch; v2: Produce adds it (noted when its batch goes).
                 if let Some(txn) = &self.txn {
                     let key = (tq.name.clone(), p);
-                    if !txn.added.contains(&key) {
+                    if !txn.v2 && !txn.added.contains(&key) {
                         want_add.push(key);
                         continue;
                     }
@@ -198,6 +199,9 @@ impl<N: Network> Sender<N> {
                 }
                 let batch = q.batches.pop_front().expect("head exists");
                 drop(q);
+                if let Some(txn) = self.txn.as_mut() {
+                    txn.added.insert((tq.name.clone(), p));
+                }
                 *size += batch.size();
                 batches.push(batch);
             }
@@ -652,7 +656,11 @@ impl<N: Network> Sender<N> {
                 }
             };
         }
-        let retriable = code.is_retriable() || self.idempotent_retry(&batch, code);
+        // Transactions v2: the first Produce of a transaction adds its
+        // partition and is refused while the previous transaction is still
+        // being completed: retried, as the Java client does.
+        let txn_busy = self.txn.is_some() && code == ErrorCode::CONCURRENT_TRANSACTIONS;
+        let retriable = code.is_retriable() || txn_busy || self.idempotent_retry(&batch, code);
         let deadline = saturating_add(batch.created, cfg.delivery_timeout);
         let attempts = batch.attempts;
         if retriable && attempts <= cfg.retries && now < deadline && !self.closing_forced(now) {
@@ -858,10 +866,9 @@ impl<N: Network> Sender<N> {
     /// Highest Produce version to send: transactions v1 stop at v11 (from
     /// v12 a broker with `transaction.version` 2 adds partitions itself).
     fn max_produce_version(&self) -> i16 {
-        if self.txn.is_some() {
-            11
-        } else {
-            MAX_PRODUCE_VERSION
+        match &self.txn {
+            Some(t) if !t.v2 => 11,
+            _ => MAX_PRODUCE_VERSION,
         }
     }
 

@@ -1,7 +1,8 @@
-//! Transactions, sender side (the Java client's `TransactionManager`),
-//! transactions v1 (KIP-98): FindCoordinator for the transactional id,
-//! InitProducerId with it, AddPartitionsToTxn before a partition's first
-//! batch of a transaction, AddOffsetsToTxn + TxnOffsetCommit, EndTxn.
+//! Transactions, sender side (the Java client's `TransactionManager`):
+//! FindCoordinator for the transactional id, InitProducerId with it,
+//! AddPartitionsToTxn before a partition's first batch of a transaction
+//! (v1, KIP-98; with v2, KIP-890, Produce v12+ adds it), AddOffsetsToTxn +
+//! TxnOffsetCommit, EndTxn (v5 with v2: a new epoch at every end).
 //!
 //! Caller threads ask for an operation (`TxnOp`) in the shared
 //! `TxnControl` and wait on its condvar; the sender carries it out in
@@ -143,6 +144,9 @@ pub(crate) struct Transactions {
     /// The epoch must be bumped once the transaction is aborted (a sequence
     /// hole: KIP-360).
     pub(crate) bump_after_abort: bool,
+    /// Transactions v2 (KIP-890) for the next transaction: decided when the
+    /// producer becomes ready (after init and after every end).
+    pub(crate) v2: bool,
 }
 
 impl Transactions {
@@ -160,6 +164,7 @@ impl Transactions {
             offsets_step: OffsetsStep::AddOffsets,
             has_offsets: false,
             bump_after_abort: false,
+            v2: false,
         }
     }
 
@@ -228,8 +233,9 @@ fn classify(code: ErrorCode, what: &str) -> TransactionError {
         | ErrorCode::CLUSTER_AUTHORIZATION_FAILED
         | ErrorCode::UNSUPPORTED_VERSION
         | ErrorCode::INVALID_TXN_STATE
-        | ErrorCode::UNSUPPORTED_FOR_MESSAGE_FORMAT
-        | ErrorCode::FENCED_INSTANCE_ID => TransactionError::fatal(message),
+        | ErrorCode::UNSUPPORTED_FOR_MESSAGE_FORMAT => TransactionError::fatal(message),
+        // FENCED_INSTANCE_ID (TxnOffsetCommit) fences the consumer, not the
+        // producer: abortable, as in the Java client.
         _ => TransactionError::abortable(message),
     };
     e.with_code(code)
@@ -458,7 +464,13 @@ impl<N: Network> Sender<N> {
             .net
             .api_versions(node)
             .and_then(|v| v.pick_version::<EndTxnRequest>())
-            .map(|v| v.min(4))
+            .map(|v| {
+                if self.txn.as_ref().is_some_and(|t| t.v2) {
+                    v
+                } else {
+                    v.min(4)
+                }
+            })
         else {
             return self.txn_fatal("the broker does not support EndTxn");
         };
@@ -654,6 +666,24 @@ impl<N: Network> Sender<N> {
         if let Some(t) = self.txn.as_mut() {
             t.busy = false;
         }
+        // At a transaction boundary (init, end): v1 or v2 for the next
+        // transaction, decided before the caller can begin it.
+        if matches!(what, TxnRequest::InitProducerId | TxnRequest::EndTxn { .. }) {
+            let v2 = self.transaction_v2(node);
+            let txn = self.txn.as_mut().expect("transactional");
+            if txn.v2 != v2 {
+                log::info!(
+                    "transaction {}: transactions {}",
+                    txn.id,
+                    if v2 {
+                        "v2 (KIP-890, transaction.version >= 2)"
+                    } else {
+                        "v1"
+                    }
+                );
+            }
+            txn.v2 = v2;
+        }
         let result = match &what {
             TxnRequest::FindCoordinator { group } => {
                 self.on_find_coordinator(group.clone(), version, frame, now)
@@ -671,6 +701,20 @@ impl<N: Network> Sender<N> {
         }
     }
 
+    /// Whether `node` (the coordinator) offers transactions v2: the
+    /// finalized feature `transaction.version` >= 2, EndTxn v5 and Produce
+    /// v12 (which adds partitions to the transaction itself).
+    fn transaction_v2(&self, node: NodeId) -> bool {
+        use crate::protocol::messages::produce::ProduceRequest;
+        self.net.api_versions(node).is_some_and(|v| {
+            v.finalized_features
+                .iter()
+                .any(|f| f.name == "transaction.version" && f.max_version_level >= 2)
+                && v.pick_version::<EndTxnRequest>().is_some_and(|e| e >= 5)
+                && v.pick_version::<ProduceRequest>().is_some_and(|p| p >= 12)
+        })
+    }
+
     /// A retriable error: re-find the coordinator if it moved, back off.
     fn txn_retry(&mut self, node: NodeId, code: ErrorCode, what: &TxnRequest, now: Instant) {
         let Some(txn) = self.txn.as_mut() else {
@@ -682,6 +726,10 @@ impl<N: Network> Sender<N> {
         );
         if code.needs_coordinator_lookup() {
             match what {
+                // No coordinator was known: the lookup itself is retried
+                // (forgetting the transaction's coordinator here would cost
+                // a lookup when a group's coordinator is not available).
+                TxnRequest::FindCoordinator { .. } => {}
                 TxnRequest::OffsetCommit => txn.group_coordinator = None,
                 _ => txn.coordinator = None,
             }
@@ -784,6 +832,7 @@ impl<N: Network> Sender<N> {
         txn.added.clear();
         txn.to_add.clear();
         txn.has_offsets = false;
+        txn.offsets_step = OffsetsStep::AddOffsets;
         txn.finish(TxnState::Ready, Ok(()));
         Ok(())
     }
@@ -857,7 +906,10 @@ impl<N: Network> Sender<N> {
             .flat_map(|t| t.partitions.iter().map(|p| ErrorCode(p.error_code)))
             .filter(|c| *c != ErrorCode::NONE)
             .collect();
-        if let Some(code) = codes.iter().copied().find(|c| retry_code(*c)) {
+        // The group coordinator may not know the topic yet: retried, as in
+        // the Java client.
+        let retry = |c: ErrorCode| retry_code(c) || c == ErrorCode::UNKNOWN_TOPIC_OR_PARTITION;
+        if let Some(code) = codes.iter().copied().find(|c| retry(*c)) {
             return Err(code);
         }
         if let Some(code) = codes.first().copied() {
@@ -887,15 +939,29 @@ impl<N: Network> Sender<N> {
             );
             return Ok(());
         }
+        // v5 (transactions v2): every end bumps the epoch; the sequences
+        // start again at 0.
+        let bumped = version >= 5 && resp.producer_id >= 0 && resp.producer_epoch >= 0;
+        if bumped {
+            if let Some(idem) = self.idempotence.as_mut() {
+                idem.reset(resp.producer_id, resp.producer_epoch);
+            }
+        }
         let txn = self.txn.as_mut().expect("transactional");
         log::debug!(
             "transaction {} {}",
             txn.id,
             if commit { "committed" } else { "aborted" }
         );
+        if bumped {
+            txn.bump_after_abort = false;
+        }
         txn.added.clear();
         txn.to_add.clear();
         txn.has_offsets = false;
+        // A transaction ended after AddOffsetsToTxn and a refused
+        // TxnOffsetCommit: the next one must add the group again.
+        txn.offsets_step = OffsetsStep::AddOffsets;
         if !commit && txn.bump_after_abort {
             return Ok(()); // the next step bumps the epoch, then finishes
         }
