@@ -1,27 +1,11 @@
 //! Stepped sender tests for transactions v1, error paths: InitProducerId,
-//! AddPartitionsToTxn, TxnOffsetCommit and EndTxn refused or unanswered, records failing in a transaction, aborts, and the
-//! epoch bump after a sequence error (KIP-360). Helpers in `tests_txn.rs`.
+//! AddPartitionsToTxn, TxnOffsetCommit and EndTxn refused or unanswered,
+//! records failing in a transaction, aborts, and the epoch bump after a
+//! sequence error (KIP-360). Helpers (and most imports) in `tests_txn.rs`.
 
-use super::super::tests::{done, produce_answer, produce_ok};
-use super::super::txn::{TxnOpKind, TxnState};
+use super::super::tests::produce_answer;
 use super::*;
 use crate::error::Error;
-use crate::protocol::messages::add_offsets_to_txn::{
-    AddOffsetsToTxnRequest, AddOffsetsToTxnResponse,
-};
-use crate::protocol::messages::add_partitions_to_txn::AddPartitionsToTxnRequest;
-use crate::protocol::messages::end_txn::EndTxnRequest;
-use crate::protocol::messages::find_coordinator::KEY_TYPE_GROUP;
-use crate::protocol::messages::find_coordinator::{FindCoordinatorRequest, KEY_TYPE_TRANSACTION};
-use crate::protocol::messages::init_producer_id::InitProducerIdRequest;
-use crate::protocol::messages::produce::ProduceRequest;
-use crate::protocol::messages::txn_offset_commit::{
-    TxnOffsetCommitRequest, TxnOffsetCommitResponse, TxnOffsetCommitResponsePartition,
-    TxnOffsetCommitResponseTopic,
-};
-use crate::protocol::ErrorCode;
-use crate::transaction::{ConsumerGroupMetadata, TransactionErrorKind};
-use std::time::Duration;
 
 #[test]
 fn init_refinds_the_coordinator_after_coordinator_errors() {
