@@ -1,9 +1,9 @@
-//! Transactions through a crash of the transaction coordinator, on a
-//! 3-node Kafka 4.x cluster of this test binary's own (the crash would
-//! disturb other tests' transactions): the coordinator is SIGKILLed in the
-//! middle of a transaction and again during `commit_transaction`. Every
-//! transaction must end wholly committed or wholly aborted, never half, and
-//! the caller must be told which: read_committed (the rdkafka consumer)
+//! Transactions through a crash of the transaction coordinator, on 3-node
+//! Kafka clusters of this test binary's own (the crash would disturb other
+//! tests' transactions), 4.x (transactions v2) and 3.9 (v1): the
+//! coordinator is SIGKILLed in the middle of a transaction and again
+//! during `commit_transaction`. Every transaction must end wholly committed
+//! or wholly aborted, never half, and the caller must be told which: read_committed (the rdkafka consumer)
 //! sees all of a transaction whose commit returned Ok and none of one that
 //! failed and was aborted.
 
@@ -102,7 +102,16 @@ fn transaction_through_a_crash(
 
 #[test]
 fn kafka4_coordinator_crashes_leave_whole_transactions() {
-    let Some(k) = KafkaCluster::shared(Version::V4) else {
+    coordinator_crashes(Version::V4);
+}
+
+#[test]
+fn kafka39_coordinator_crashes_leave_whole_transactions() {
+    coordinator_crashes(Version::V3_9);
+}
+
+fn coordinator_crashes(v: Version) {
+    let Some(k) = KafkaCluster::shared(v) else {
         return;
     };
     let _logs = k.logs_on_panic();

@@ -253,7 +253,16 @@ fn kafka39_commit_and_abort_cycles_read_back_committed_only() {
 
 #[test]
 fn kafka4_a_second_producer_with_the_same_id_fences_the_first() {
-    let Some(k) = KafkaCluster::shared(Version::V4) else {
+    fencing(Version::V4);
+}
+
+#[test]
+fn kafka39_a_second_producer_with_the_same_id_fences_the_first() {
+    fencing(Version::V3_9);
+}
+
+fn fencing(v: Version) {
+    let Some(k) = KafkaCluster::shared(v) else {
         return;
     };
     let _logs = k.logs_on_panic();

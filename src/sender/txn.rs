@@ -225,7 +225,7 @@ impl Transactions {
 
 /// What a transactional error code means for the transaction.
 fn classify(code: ErrorCode, what: &str) -> TransactionError {
-    let message = format!("{what} failed: {code}");
+    let message = format!("{what} failed");
     let e = match code {
         ErrorCode::PRODUCER_FENCED
         | ErrorCode::INVALID_PRODUCER_EPOCH
