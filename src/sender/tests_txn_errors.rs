@@ -384,6 +384,20 @@ fn a_sequence_error_makes_the_transaction_abortable_and_the_abort_bumps_the_epoc
     }
 }
 
+/// In a transaction, send_offsets through AddOffsetsToTxn and the group's
+/// FindCoordinator, up to its TxnOffsetCommit (returned, unanswered).
+fn offsets_up_to_commit() -> (Harness, u64, Req) {
+    let mut h = txn_harness(txn_config());
+    init(&mut h);
+    begin(&h);
+    let id = send_offsets(&h);
+    let (req, _) = one::<AddOffsetsToTxnRequest>(&mut h);
+    reply::<AddOffsetsToTxnRequest>(&mut h, &req, &AddOffsetsToTxnResponse::default());
+    find(&mut h, "grp", KEY_TYPE_GROUP, 2);
+    let (req, _) = one::<TxnOffsetCommitRequest>(&mut h);
+    (h, id, req)
+}
+
 fn send_offsets(h: &Harness) -> u64 {
     let offsets = vec![("in".to_owned(), 0, 42)];
     let group = ConsumerGroupMetadata::new("grp");
@@ -405,14 +419,7 @@ fn offset_commit_answer(code: ErrorCode) -> TxnOffsetCommitResponse {
 
 #[test]
 fn offsets_refused_by_the_group_abort_and_the_next_transaction_adds_the_group_again() {
-    let mut h = txn_harness(txn_config());
-    init(&mut h);
-    begin(&h);
-    let id = send_offsets(&h);
-    let (req, _) = one::<AddOffsetsToTxnRequest>(&mut h);
-    reply::<AddOffsetsToTxnRequest>(&mut h, &req, &AddOffsetsToTxnResponse::default());
-    find(&mut h, "grp", KEY_TYPE_GROUP, 2);
-    let (req, _) = one::<TxnOffsetCommitRequest>(&mut h);
+    let (mut h, id, req) = offsets_up_to_commit();
     let refused = offset_commit_answer(ErrorCode::ILLEGAL_GENERATION);
     reply::<TxnOffsetCommitRequest>(&mut h, &req, &refused);
     h.step();
@@ -478,14 +485,7 @@ fn abort_while_adding_a_partition_fails_its_batch_and_ends_the_transaction() {
 
 #[test]
 fn offsets_refused_for_a_fenced_member_are_abortable_unknown_partitions_retried() {
-    let mut h = txn_harness(txn_config());
-    init(&mut h);
-    begin(&h);
-    let id = send_offsets(&h);
-    let (req, _) = one::<AddOffsetsToTxnRequest>(&mut h);
-    reply::<AddOffsetsToTxnRequest>(&mut h, &req, &AddOffsetsToTxnResponse::default());
-    find(&mut h, "grp", KEY_TYPE_GROUP, 2);
-    let (req, _) = one::<TxnOffsetCommitRequest>(&mut h);
+    let (mut h, id, req) = offsets_up_to_commit();
     let unknown = offset_commit_answer(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
     reply::<TxnOffsetCommitRequest>(&mut h, &req, &unknown);
     let (r, _) = wait_for(&mut h, Duration::from_secs(1));

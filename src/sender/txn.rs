@@ -494,19 +494,13 @@ impl<N: Network> Sender<N> {
             }
         }
         for b in unsent {
-            let error = Error::Transaction(TransactionError::abortable(
-                "the transaction was aborted before this record was sent",
-            ));
-            let maybe = b.maybe_written;
-            let error = if maybe {
-                Error::Transaction(TransactionError::abortable(
-                    "the transaction was aborted (the record may have been written: \
-                     read_committed readers never see it)",
-                ))
+            let why = if b.maybe_written {
+                "the transaction was aborted (the record may have been written: read_committed \
+                 readers never see it)"
             } else {
-                error
+                "the transaction was aborted before this record was sent"
             };
-            self.complete_failed(b, error);
+            self.complete_failed(b, Error::Transaction(TransactionError::abortable(why)));
         }
     }
 
@@ -686,7 +680,7 @@ impl<N: Network> Sender<N> {
         }
         let result = match &what {
             TxnRequest::FindCoordinator { group } => {
-                self.on_find_coordinator(group.clone(), version, frame, now)
+                self.on_find_coordinator(group.clone(), version, frame)
             }
             TxnRequest::InitProducerId => self.on_txn_init(version, frame),
             TxnRequest::AddPartitions(partitions) => {
@@ -772,7 +766,6 @@ impl<N: Network> Sender<N> {
         group: Option<String>,
         version: i16,
         frame: &[u8],
-        now: Instant,
     ) -> Result<(), ErrorCode> {
         let resp: FindCoordinatorResponse = Self::decode::<FindCoordinatorRequest>(frame, version)?;
         let txn = self.txn.as_ref().expect("transactional");
@@ -804,7 +797,6 @@ impl<N: Network> Sender<N> {
             None => txn.coordinator = Some(c.node_id),
             Some(g) => txn.group_coordinator = Some((g, c.node_id)),
         }
-        let _ = now;
         Ok(())
     }
 
