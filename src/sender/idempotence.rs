@@ -182,7 +182,10 @@ impl Idempotence {
     /// and epoch): it appends only contiguous sequences, so that batch is in
     /// the log, even if its own answer was lost and a late retry of it is
     /// refused as out of order (the broker remembers only its last five
-    /// batches for duplicate detection).
+    /// batches for duplicate detection). A broker with no state for the
+    /// producer id accepts any sequence, so this holds only because a
+    /// partition's batches never go to a second node while the first still
+    /// has some in flight (`drain_and_send`), and a retry goes first.
     pub(crate) fn acked_through(
         &self,
         topic: &Arc<str>,

@@ -174,7 +174,10 @@ pub(crate) struct Sender<N: Network> {
     /// connection and not answered yet, oldest first: a broker answers in
     /// order, so a response must match the oldest.
     node_order: HashMap<NodeId, VecDeque<i32>>,
-    partition_in_flight: HashMap<(Arc<str>, i32), usize>,
+    /// Per partition, Produce requests in flight carrying one of its batches,
+    /// and the node they went to (with idempotence all go to one node:
+    /// see `drain_and_send`).
+    partition_in_flight: HashMap<(Arc<str>, i32), (NodeId, usize)>,
     brokers: Brokers,
     topics: HashMap<String, Arc<TopicMeta>>,
     /// When each known topic last had a batch queued (or was first seen):
@@ -385,17 +388,24 @@ impl<N: Network> Sender<N> {
         self.node_order.get(&node).map_or(0, VecDeque::len)
     }
 
+    /// Produce requests in flight carrying a batch of `key`'s partition.
+    pub(crate) fn partition_in_flight(&self, key: &(Arc<str>, i32)) -> usize {
+        self.partition_in_flight.get(key).map_or(0, |(_, n)| *n)
+    }
+
     fn request_sent(&mut self, corr: i32, req: InFlight) {
         self.node_order
             .entry(req.node())
             .or_default()
             .push_back(corr);
         if let InFlight::Produce { batches, .. } = &req {
+            let node = req.node();
             for b in batches {
-                *self
+                let entry = self
                     .partition_in_flight
                     .entry((b.topic.clone(), b.partition))
-                    .or_default() += 1;
+                    .or_insert((node, 0));
+                *entry = (node, entry.1 + 1);
             }
             Metrics::add(&self.shared.metrics.in_flight_requests, 1);
         }
@@ -412,7 +422,7 @@ impl<N: Network> Sender<N> {
         if let InFlight::Produce { batches, .. } = req {
             for b in batches {
                 let key = (b.topic.clone(), b.partition);
-                if let Some(n) = self.partition_in_flight.get_mut(&key) {
+                if let Some((_, n)) = self.partition_in_flight.get_mut(&key) {
                     *n = n.saturating_sub(1);
                     if *n == 0 {
                         self.partition_in_flight.remove(&key);

@@ -141,9 +141,7 @@ impl<N: Network> Sender<N> {
                         }
                         // A retry goes alone, first, so the broker sees sequences in order.
                         let key = (tq.name.clone(), p);
-                        if idempotent
-                            && self.partition_in_flight.get(&key).copied().unwrap_or(0) > 0
-                        {
+                        if idempotent && self.partition_in_flight(&key) > 0 {
                             continue;
                         }
                     } else {
@@ -168,6 +166,22 @@ impl<N: Network> Sender<N> {
                     self.metadata_needed = true;
                     continue;
                 };
+                // With idempotence, a partition's batches go to one node at
+                // a time: after a leader change, the new leader gets nothing
+                // of the partition until the old one answered (or its requests
+                // timed out). A new leader that has no state for our producer
+                // id accepts any sequence, so a later batch sent there first
+                // would be written ahead of earlier ones still unanswered at
+                // the old leader, and those could then never be written in
+                // order (nor told apart from written ones by their refusal).
+                if idempotent {
+                    let key = (tq.name.clone(), p);
+                    if let Some((node, n)) = self.partition_in_flight.get(&key) {
+                        if *n > 0 && *node != leader {
+                            continue;
+                        }
+                    }
+                }
                 match self.net.state(leader, now) {
                     ConnState::Ready => {
                         if let Some(until) = self.throttled(leader, now) {
@@ -714,7 +728,7 @@ impl<N: Network> Sender<N> {
             .into_iter()
             .filter_map(|(key, (base, count))| {
                 let written = idem.acked_through(&key.0, key.1, base, count);
-                let in_flight = self.partition_in_flight.get(&key).copied().unwrap_or(0) > 0;
+                let in_flight = self.partition_in_flight(&key) > 0;
                 (written || !in_flight).then_some((key, base, written))
             })
             .collect();

@@ -107,7 +107,7 @@ impl<N: Network> Sender<N> {
             let in_flight = self
                 .partition_in_flight
                 .iter()
-                .any(|((t, _), n)| **t == *topic && *n > 0);
+                .any(|((t, _), (_, n))| **t == *topic && *n > 0);
             if in_flight || self.shared.cluster.is_wanted(&topic) {
                 continue;
             }

@@ -96,3 +96,73 @@ fn out_of_order_while_a_later_batch_is_in_flight_does_not_bump() {
     assert_eq!(done(&b).unwrap().unwrap().offset, 11);
     assert!(!h.sender.idempotence.as_ref().unwrap().bump_needed);
 }
+
+/// The base sequences of partition 0's batches in a Produce request.
+fn sequences(s: &Sent) -> Vec<i32> {
+    let req: ProduceRequest = s.decode();
+    req.topic_data
+        .iter()
+        .flat_map(|t| t.partition_data.iter())
+        .filter(|p| p.index == 0)
+        .map(|p| {
+            let r = p.records.as_deref().expect("records");
+            i32::from_be_bytes(r[53..57].try_into().expect("base sequence"))
+        })
+        .collect()
+}
+
+/// Found on Kafka 3.9 (SIGSTOP of a leader, acks=all): a batch was still
+/// unanswered at the old leader when a later one went to the new leader,
+/// which had no state for the producer id and so accepted it out of turn;
+/// the earlier batch's retry was then refused as out of order and taken for
+/// written (the rule above), though it was not in the log. A partition's
+/// batches now go to the new leader only once the old one has none of them
+/// in flight.
+#[test]
+fn after_a_leader_change_nothing_goes_to_the_new_leader_before_the_old_one_answered() {
+    let mut h = harness(config().request_timeout(Duration::from_secs(5)));
+    h.bootstrap(&[1, 2]);
+    let a = h.append(0, &[1; 600]);
+    h.step();
+    h.step();
+    let first = h.produces(1);
+    assert_eq!(sequences(&first[0]), [0]);
+    // The leader moves to node 2 while the first batch is unanswered.
+    h.leaders = vec![2, 2];
+    h.sender.metadata_needed = true;
+    h.advance(Duration::from_secs(1));
+    for node in [-1, 1, 2] {
+        for s in h.take_all(node) {
+            let md = h.metadata();
+            h.answer::<crate::protocol::messages::metadata::MetadataRequest>(node, &s, &md);
+        }
+    }
+    h.step();
+    let b = h.append(0, &[2; 600]);
+    for _ in 0..3 {
+        h.advance(Duration::from_millis(100));
+        assert!(
+            h.produces(2).is_empty(),
+            "nothing of partition 0 to node 2 yet"
+        );
+    }
+    // The old leader never answers: the request times out, and the first
+    // batch goes to node 2 ahead of the second.
+    let mut seen = Vec::new();
+    for _ in 0..100 {
+        h.advance(Duration::from_millis(100));
+        for s in h.produces(2) {
+            let seqs = sequences(&s);
+            h.answer::<ProduceRequest>(2, &s, &produce_ok(&s, 20 + seen.len() as i64));
+            seen.extend(seqs);
+        }
+        let _ = h.take(1);
+        if seen.len() >= 2 {
+            break;
+        }
+    }
+    h.step();
+    assert_eq!(seen, [0, 1], "in sequence order at the new leader");
+    assert_eq!(done(&a).unwrap().unwrap().offset, 20);
+    assert_eq!(done(&b).unwrap().unwrap().offset, 21);
+}
