@@ -112,6 +112,17 @@ pub enum Error {
     },
     /// The producer hit an unrecoverable state (e.g. fenced by a newer instance).
     Fatal(String),
+    /// A broker refused to let the producer in: SASL credentials or
+    /// mechanism refused, or TLS failed (an untrusted, expired or mismatched
+    /// certificate, a client certificate refused). Records waiting to be
+    /// sent fail with it instead of waiting for `delivery.timeout.ms`; the
+    /// producer keeps reconnecting (with `reconnect.backoff.ms`), so a fix
+    /// on the broker side lets later records through. No secret is in
+    /// the message.
+    Authentication {
+        /// What failed and where: mechanism or TLS, the broker, its message.
+        message: String,
+    },
     /// Refused because it was called from a delivery callback, which runs on
     /// the sender thread: waiting there for a record that is not complete
     /// would wait for the thread itself. The record is still on its way
@@ -225,6 +236,7 @@ impl fmt::Display for Error {
                 f.write_str(maybe(*may_have_persisted))
             }
             Error::Fatal(m) => write!(f, "fatal producer error: {m}"),
+            Error::Authentication { message } => write!(f, "authentication failed: {message}"),
             Error::Transaction(e) => write!(f, "{e}"),
             Error::InCallback { operation } => write!(
                 f,

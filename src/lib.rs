@@ -31,6 +31,7 @@ pub use config::{Acks, ProducerConfig};
 pub use delivery::DeliveryHandle;
 pub use error::{ConfigError, Error, SendError};
 pub use metrics::MetricsSnapshot;
+pub use net::sasl::{OAuthToken, Password, SaslMechanism, TokenProvider, UnsecuredTokenProvider};
 pub use producer::{Producer, ProducerBuilder};
 pub use record::{Header, PartitionInfo, ProducerRecord, RecordMetadata};
 pub use record_batch::Compression;

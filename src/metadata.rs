@@ -170,9 +170,30 @@ pub(crate) struct ClusterView {
     has_forgotten: std::sync::atomic::AtomicBool,
     generation: Mutex<u64>,
     updated: Condvar,
+    /// The last authentication failure, until a connection succeeds again:
+    /// callers waiting for metadata fail with it at once.
+    auth_error: Mutex<Option<String>>,
 }
 
 impl ClusterView {
+    /// Records an authentication failure (`Some`) or a successful
+    /// connection (`None`); waiting callers see it at once.
+    pub(crate) fn set_auth_error(&self, error: Option<String>) {
+        let mut current = self.auth_error.lock();
+        if current.is_none() && error.is_none() {
+            return;
+        }
+        *current = error;
+        drop(current);
+        self.notify();
+    }
+
+    /// The last authentication failure, if no connection succeeded since.
+    #[cfg(test)]
+    pub(crate) fn auth_error(&self) -> Option<String> {
+        self.auth_error.lock().clone()
+    }
+
     /// The topic if its partitions are known.
     pub(crate) fn topic(&self, topic: &str) -> Option<Arc<TopicMeta>> {
         self.topics
@@ -211,6 +232,9 @@ impl ClusterView {
         loop {
             if let Some(t) = self.topic(topic) {
                 return Ok(t);
+            }
+            if let Some(message) = self.auth_error.lock().clone() {
+                return Err(Error::Authentication { message });
             }
             match deadline {
                 None => self.updated.wait(&mut gen),

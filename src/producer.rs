@@ -9,7 +9,7 @@ use crate::accumulator::{Accumulator, AppendError, RecordRef};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{PartitionerChoice, ProducerConfig};
 use crate::delivery::{Callback, DeliveryHandle};
-use crate::error::{Error, SendError};
+use crate::error::{ConfigError, Error, SendError};
 use crate::metadata::ClusterView;
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::net::MioNetwork;
@@ -128,8 +128,14 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> ProducerBuilder<K, V> {
             return Err(Error::Config(e));
         }
         let config = Arc::new(self.config);
-        let (net, waker) = MioNetwork::new(&config)
-            .map_err(|e| Error::Fatal(format!("cannot create the network poller: {e}")))?;
+        let (net, waker) = MioNetwork::new(&config).map_err(|e| {
+            // TLS files and SASL credentials are read here: their errors
+            // name the property.
+            match e.get_ref().and_then(|i| i.downcast_ref::<ConfigError>()) {
+                Some(c) => Error::Config(c.clone()),
+                None => Error::Fatal(format!("cannot create the network poller: {e}")),
+            }
+        })?;
         let partitioner = self
             .partitioner
             .unwrap_or_else(|| match config.partitioner {

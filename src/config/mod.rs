@@ -35,15 +35,29 @@
 //! | `partitioner.class` | [`partitioner`](ProducerConfigBuilder::partitioner) | `default` | `default` or `round_robin` (or the Java class names), see [`PartitionerChoice`] |
 //! | `transactional.id` | [`transactional_id`](ProducerConfigBuilder::transactional_id) | none | enables the transactional API (needs idempotence) |
 //! | `transaction.timeout.ms` | [`transaction_timeout`](ProducerConfigBuilder::transaction_timeout) | 60000 | how long the coordinator waits before aborting an open transaction |
-//! | `security.protocol` | [`security_protocol`](ProducerConfigBuilder::security_protocol) | `PLAINTEXT` | only `PLAINTEXT` for now: TLS and SASL are not implemented yet |
+//! | `security.protocol` | [`security_protocol`](ProducerConfigBuilder::security_protocol) | `PLAINTEXT` | `PLAINTEXT`, `SSL`, `SASL_PLAINTEXT`, `SASL_SSL` (TLS needs the `tls` feature) |
+//! | `ssl.truststore.location` (or `ssl.ca.location`) | [`ssl_truststore_location`](ProducerConfigBuilder::ssl_truststore_location) | none: the system's roots | PEM file of CA certificates to trust |
+//! | `ssl.truststore.certificates` | [`tls`](ProducerConfigBuilder::tls) | none | CA certificates as inline PEM |
+//! | `ssl.truststore.type`, `ssl.keystore.type` | — | `PEM` | only `PEM` is accepted |
+//! | `ssl.keystore.location` | [`tls`](ProducerConfigBuilder::tls) | none | PEM file with the client key and certificate chain (mutual TLS) |
+//! | `ssl.keystore.certificate.chain` + `ssl.keystore.key` | [`tls`](ProducerConfigBuilder::tls) | none | client chain and key as inline PEM |
+//! | `ssl.certificate.location` + `ssl.key.location` | [`ssl_client_certificate`](ProducerConfigBuilder::ssl_client_certificate) | none | client chain and key as PEM files (librdkafka's names) |
+//! | `ssl.key.password` | [`tls`](ProducerConfigBuilder::tls) | none | decrypts an encrypted PKCS#8 client key |
+//! | `ssl.endpoint.identification.algorithm` | [`ssl_endpoint_identification`](ProducerConfigBuilder::ssl_endpoint_identification) | `https` | `https` checks the broker's host name; empty turns the check off (a warning is logged) |
+//! | `sasl.mechanism` | [`sasl_mechanism`](ProducerConfigBuilder::sasl_mechanism) | none (required with SASL) | `PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512`, `OAUTHBEARER` |
+//! | `sasl.jaas.config` | [`sasl`](ProducerConfigBuilder::sasl) | none | the Java login modules' form: `PlainLoginModule`, `ScramLoginModule` (`username`, `password`), `OAuthBearerLoginModule` (unsecured `unsecuredLoginStringClaim_sub=...`) |
+//! | `sasl.username` + `sasl.password` | [`sasl_credentials`](ProducerConfigBuilder::sasl_credentials) | none | shortcuts for PLAIN and SCRAM credentials |
+//! | — | [`sasl_token_provider`](ProducerConfigBuilder::sasl_token_provider) | none | OAUTHBEARER tokens ([`TokenProvider`](crate::TokenProvider)) |
 //! | `client.dns.lookup` | [`client_dns_lookup`](ProducerConfigBuilder::client_dns_lookup) | `use_all_dns_ips` | `use_all_dns_ips` or `resolve_canonical_bootstrap_servers_only`, see [`ClientDnsLookup`] |
 //! | `custom.*` | [`custom`](ProducerConfigBuilder::custom) | — | free-form settings for custom partitioners and serializers |
 //!
 //! Property names are case-sensitive, values are trimmed; booleans and
 //! enumerated values ignore ASCII case. Any other name is an error
 //! (`unknown property`), and so are `key.serializer` / `value.serializer`
-//! (serializers are chosen by type in Rust) and `ssl.*` / `sasl.*` (not
-//! implemented yet).
+//! (serializers are chosen by type in Rust). Passwords, keys and
+//! `sasl.jaas.config` are held as [`Password`](crate::Password): they
+//! print as `[redacted]` and are left out of
+//! [`to_properties`](ProducerConfig::to_properties).
 //!
 //! # Validation
 //!
@@ -125,12 +139,17 @@
 //! ```
 
 mod properties;
+mod security;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_security;
 mod validate;
 
 pub use crate::error::ConfigError;
 use crate::record_batch::Compression;
+pub(crate) use security::credentials as sasl_credentials;
+pub use security::{SaslConfig, TlsConfig};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -256,18 +275,19 @@ impl FromStr for PartitionerChoice {
     }
 }
 
-/// `security.protocol`. Only [`SecurityProtocol::Plaintext`] is implemented
-/// for now; the others parse but are refused by validation.
+/// `security.protocol`: whether connections use TLS, SASL, both or neither.
+/// TLS ([`Ssl`](Self::Ssl), [`SaslSsl`](Self::SaslSsl)) needs the `tls`
+/// cargo feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SecurityProtocol {
     /// `PLAINTEXT`: no encryption, no authentication.
     #[default]
     Plaintext,
-    /// `SSL`: TLS (not implemented yet).
+    /// `SSL`: TLS (optionally with a client certificate).
     Ssl,
-    /// `SASL_PLAINTEXT`: SASL authentication without TLS (not implemented yet).
+    /// `SASL_PLAINTEXT`: SASL authentication without TLS.
     SaslPlaintext,
-    /// `SASL_SSL`: SASL authentication over TLS (not implemented yet).
+    /// `SASL_SSL`: SASL authentication over TLS.
     SaslSsl,
 }
 
@@ -284,7 +304,20 @@ impl SecurityProtocol {
 
     /// Whether this build can connect with the protocol.
     pub const fn is_supported(self) -> bool {
-        matches!(self, SecurityProtocol::Plaintext)
+        cfg!(feature = "tls") || !self.uses_tls()
+    }
+
+    /// Whether connections use TLS (`SSL`, `SASL_SSL`).
+    pub const fn uses_tls(self) -> bool {
+        matches!(self, SecurityProtocol::Ssl | SecurityProtocol::SaslSsl)
+    }
+
+    /// Whether connections authenticate with SASL (`SASL_PLAINTEXT`, `SASL_SSL`).
+    pub const fn uses_sasl(self) -> bool {
+        matches!(
+            self,
+            SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl
+        )
     }
 }
 
@@ -442,8 +475,12 @@ pub struct ProducerConfig {
     /// `partitioner.class`: the built-in partitioner used unless a custom
     /// one is plugged in.
     pub partitioner: PartitionerChoice,
-    /// `security.protocol` (only `PLAINTEXT` passes validation for now).
+    /// `security.protocol`.
     pub security_protocol: SecurityProtocol,
+    /// `ssl.*`: TLS settings (with `SSL` and `SASL_SSL`).
+    pub tls: TlsConfig,
+    /// `sasl.*`: SASL settings (with `SASL_PLAINTEXT` and `SASL_SSL`).
+    pub sasl: SaslConfig,
     /// `client.dns.lookup`: how broker host names are resolved.
     pub client_dns_lookup: ClientDnsLookup,
     /// Properties not known to the producer but accepted for custom
@@ -481,6 +518,8 @@ impl Default for ProducerConfig {
             transaction_timeout: Duration::from_millis(60_000),
             partitioner: PartitionerChoice::Default,
             security_protocol: SecurityProtocol::Plaintext,
+            tls: TlsConfig::default(),
+            sasl: SaslConfig::default(),
             client_dns_lookup: ClientDnsLookup::UseAllDnsIps,
             custom: BTreeMap::new(),
         }
@@ -700,10 +739,74 @@ impl ProducerConfigBuilder {
         self
     }
 
-    /// `security.protocol` (only [`SecurityProtocol::Plaintext`] passes
-    /// validation for now).
+    /// `security.protocol`.
     pub fn security_protocol(mut self, protocol: SecurityProtocol) -> Self {
         self.values.security_protocol = protocol;
+        self
+    }
+
+    /// All TLS settings at once (`ssl.*`), replacing earlier ones.
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.values.tls = tls;
+        self
+    }
+
+    /// `ssl.truststore.location`: a PEM file of CA certificates to trust
+    /// instead of the system's roots.
+    pub fn ssl_truststore_location(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.values.tls.truststore_location = Some(path.into());
+        self
+    }
+
+    /// `ssl.certificate.location` and `ssl.key.location`: the client
+    /// certificate chain and private key (PEM files) for mutual TLS.
+    pub fn ssl_client_certificate(
+        mut self,
+        certificate: impl Into<std::path::PathBuf>,
+        key: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        self.values.tls.certificate_location = Some(certificate.into());
+        self.values.tls.key_location = Some(key.into());
+        self
+    }
+
+    /// `ssl.endpoint.identification.algorithm`: `true` (`https`, the
+    /// default) checks the broker's host name against its certificate.
+    pub fn ssl_endpoint_identification(mut self, check: bool) -> Self {
+        self.values.tls.endpoint_identification = check;
+        self
+    }
+
+    /// All SASL settings at once (`sasl.*`), replacing earlier ones.
+    pub fn sasl(mut self, sasl: SaslConfig) -> Self {
+        self.values.sasl = sasl;
+        self
+    }
+
+    /// `sasl.mechanism`.
+    pub fn sasl_mechanism(mut self, mechanism: crate::SaslMechanism) -> Self {
+        self.values.sasl.mechanism = Some(mechanism);
+        self
+    }
+
+    /// `sasl.username` and `sasl.password` (PLAIN and SCRAM).
+    pub fn sasl_credentials(
+        mut self,
+        username: impl Into<String>,
+        password: impl Into<crate::Password>,
+    ) -> Self {
+        self.values.sasl.username = Some(username.into());
+        self.values.sasl.password = Some(password.into());
+        self
+    }
+
+    /// Where OAUTHBEARER tokens come from; it is asked again before each
+    /// authentication (and re-authentication).
+    pub fn sasl_token_provider(
+        mut self,
+        provider: std::sync::Arc<dyn crate::TokenProvider>,
+    ) -> Self {
+        self.values.sasl.token_provider = Some(provider);
         self
     }
 

@@ -103,12 +103,7 @@ pub(super) fn apply(
         _ if name.starts_with(CUSTOM_PREFIX) && name.len() > CUSTOM_PREFIX.len() => {
             c.custom.insert(name.to_owned(), v.to_owned());
         }
-        _ if name.starts_with("ssl.") || name.starts_with("sasl.") => {
-            return Err(ConfigError::new(
-                name,
-                "TLS/SASL are not implemented yet (only security.protocol=PLAINTEXT)",
-            ))
-        }
+        _ if super::security::apply(&mut c.tls, &mut c.sasl, name, v)? => {}
         _ => return Err(unknown(name)),
     }
     Ok(())
@@ -118,6 +113,7 @@ fn unknown(name: &str) -> ConfigError {
     let mut message = "unknown property".to_owned();
     if let Some(best) = NAMES
         .iter()
+        .chain(super::security::NAMES)
         .map(|n| (edit_distance(name, n), *n))
         .filter(|(d, n)| *d <= 3 && *d < n.len() / 2)
         .min()
@@ -278,6 +274,9 @@ pub(super) fn to_properties(c: &ProducerConfig) -> BTreeMap<String, String> {
     if let Some(id) = &c.transactional_id {
         p.insert("transactional.id".to_owned(), id.clone());
     }
+    let mut security = Vec::new();
+    super::security::to_properties(&c.tls, &c.sasl, &mut security);
+    p.extend(security);
     for (k, v) in &c.custom {
         p.insert(k.clone(), v.clone());
     }
@@ -299,7 +298,7 @@ mod tests {
     #[test]
     fn every_name_is_applied() {
         // A name in NAMES must never fall through to "unknown property".
-        for name in NAMES {
+        for name in NAMES.iter().chain(super::super::security::NAMES) {
             let mut b = ProducerConfigBuilder::default();
             if let Err(e) = apply(&mut b, name, "x") {
                 assert!(!e.message.contains("unknown"), "{name}: {e}");

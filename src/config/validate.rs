@@ -114,15 +114,7 @@ pub(super) fn finish(
     if let Some(e) = properties::unavailable(c.compression) {
         return Err(e);
     }
-    if !c.security_protocol.is_supported() {
-        return Err(ConfigError::new(
-            "security.protocol",
-            format!(
-                "{} is not supported: TLS/SASL are not implemented yet (only PLAINTEXT)",
-                c.security_protocol
-            ),
-        ));
-    }
+    super::security::validate(c.security_protocol, &c.tls, &c.sasl)?;
 
     c.enable_idempotence = idempotence(&c, explicit.enable_idempotence, warnings)?;
     Ok(c)

@@ -6,6 +6,7 @@
 //! reads until `WouldBlock` and [`Connection::flush`] writes until the queue is
 //! empty or `WouldBlock`; stopping earlier could lose the wake-up.
 
+use super::tls::{ReadIn, TlsSession};
 use super::Segment;
 use crate::protocol::header::split_frame;
 use mio::net::TcpStream;
@@ -100,6 +101,9 @@ pub(crate) struct Connection {
     woffset: usize,
     /// Unwritten bytes in `wqueue`.
     pending: usize,
+    /// The TLS session, on a TLS connection: frames are written through it
+    /// and responses read from it.
+    pub tls: Option<Box<TlsSession>>,
 }
 
 impl Connection {
@@ -114,6 +118,7 @@ impl Connection {
             wqueue: VecDeque::new(),
             woffset: 0,
             pending: 0,
+            tls: None,
         }
     }
 
@@ -138,6 +143,11 @@ impl Connection {
 
     /// Writes queued frames until the queue is empty or the socket would block.
     pub fn flush(&mut self) -> io::Result<()> {
+        if let Some(mut tls) = self.tls.take() {
+            let result = self.flush_tls(&mut tls);
+            self.tls = Some(tls);
+            return result;
+        }
         while !self.wqueue.is_empty() {
             let mut iov = [IoSlice::new(&[]); MAX_IOV];
             let mut n = 0;
@@ -157,6 +167,28 @@ impl Connection {
             self.advance(written);
         }
         Ok(())
+    }
+
+    /// [`flush`](Self::flush) through TLS: queued frames go into the session
+    /// as far as it takes them, its records to the socket.
+    fn flush_tls(&mut self, tls: &mut TlsSession) -> io::Result<()> {
+        loop {
+            let mut moved = 0;
+            while let Some(front) = self.wqueue.front() {
+                let n = tls.write_plain(&front.as_slice()[self.woffset..])?;
+                if n == 0 {
+                    break;
+                }
+                self.advance(n);
+                moved += n;
+            }
+            if !tls.write_out(&mut self.stream)? {
+                return Ok(()); // would block: the next writable event goes on
+            }
+            if self.wqueue.is_empty() || moved == 0 {
+                return Ok(());
+            }
+        }
     }
 
     /// Drops `written` bytes from the front of the write queue.
@@ -183,6 +215,11 @@ impl Connection {
         if self.rbuf.len() < READ_BUF_SIZE {
             self.rbuf.resize(READ_BUF_SIZE, 0);
         }
+        if let Some(mut tls) = self.tls.take() {
+            let result = self.read_tls(&mut tls, max_frame, out);
+            self.tls = Some(tls);
+            return result;
+        }
         loop {
             if self.filled == self.rbuf.len() {
                 self.make_room();
@@ -203,6 +240,54 @@ impl Connection {
             (self.consumed, self.filled) = (0, 0);
         }
         Ok(true)
+    }
+
+    /// [`read_frames`](Self::read_frames) through TLS. A TLS error (bad
+    /// certificate, alert, not TLS at all) is an `InvalidData` error carrying
+    /// a `TlsFailure`.
+    fn read_tls(
+        &mut self,
+        tls: &mut TlsSession,
+        max_frame: usize,
+        out: &mut Vec<Vec<u8>>,
+    ) -> io::Result<bool> {
+        loop {
+            let step = tls.read_in(&mut self.stream)?;
+            loop {
+                if self.filled == self.rbuf.len() {
+                    self.make_room();
+                }
+                match tls.read_plain(&mut self.rbuf[self.filled..])? {
+                    Some(0) => return Ok(false), // close_notify
+                    Some(n) => {
+                        self.filled += n;
+                        self.split_frames(max_frame, out)?;
+                    }
+                    None => break,
+                }
+            }
+            match step {
+                ReadIn::More => {}
+                ReadIn::Drained => break,
+                ReadIn::Closed => return Ok(false),
+            }
+        }
+        if self.consumed == self.filled && self.rbuf.len() > READ_BUF_KEEP {
+            self.rbuf = vec![0; READ_BUF_SIZE];
+            (self.consumed, self.filled) = (0, 0);
+        }
+        Ok(true)
+    }
+
+    /// The first received byte not yet split into frames (to recognise a
+    /// TLS record where a Kafka frame was expected).
+    pub fn first_unread_byte(&self) -> Option<u8> {
+        (self.consumed < self.filled).then(|| self.rbuf[self.consumed])
+    }
+
+    /// Whether this connection's TLS handshake is still going on.
+    pub fn tls_handshaking(&self) -> bool {
+        self.tls.as_ref().is_some_and(|t| t.is_handshaking())
     }
 
     fn split_frames(&mut self, max_frame: usize, out: &mut Vec<Vec<u8>>) -> io::Result<()> {

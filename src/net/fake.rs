@@ -71,6 +71,8 @@ enum FakeState {
 enum Scripted {
     Ready(NodeId, ApiVersionsResponse),
     Fail(NodeId, String),
+    /// A refused authentication: the node backs off.
+    AuthFail(NodeId, String),
     /// Delivered as is; the state change (if any) already happened.
     Event(NetEvent),
 }
@@ -78,11 +80,14 @@ enum Scripted {
 impl Scripted {
     fn node(&self) -> NodeId {
         match self {
-            Scripted::Ready(node, _) | Scripted::Fail(node, _) => *node,
+            Scripted::Ready(node, _) | Scripted::Fail(node, _) | Scripted::AuthFail(node, _) => {
+                *node
+            }
             Scripted::Event(
                 NetEvent::Ready { node }
                 | NetEvent::Response { node, .. }
-                | NetEvent::Disconnected { node, .. },
+                | NetEvent::Disconnected { node, .. }
+                | NetEvent::AuthenticationFailed { node, .. },
             ) => *node,
         }
     }
@@ -140,6 +145,13 @@ impl FakeNetwork {
     pub fn drop_connection(&mut self, node: NodeId) {
         let reason = "connection dropped (scripted)".to_owned();
         self.script.push_back(Scripted::Fail(node, reason));
+    }
+
+    /// Scripts a refused authentication: the next poll reports
+    /// [`NetEvent::AuthenticationFailed`] with `reason` and the node backs off.
+    pub fn fail_authentication(&mut self, node: NodeId, reason: &str) {
+        self.script
+            .push_back(Scripted::AuthFail(node, reason.to_owned()));
     }
 
     /// Scripts a response frame (without size prefix, starting with the
@@ -328,6 +340,10 @@ impl Network for FakeNetwork {
                 Scripted::Fail(node, reason) => {
                     self.reset(node, now);
                     NetEvent::Disconnected { node, reason }
+                }
+                Scripted::AuthFail(node, reason) => {
+                    self.reset(node, now);
+                    NetEvent::AuthenticationFailed { node, reason }
                 }
                 Scripted::Event(e) => e,
             };

@@ -21,9 +21,12 @@
 //!   again. IP literals are used as they are, without a thread (unless they
 //!   are bootstrap servers to canonicalize).
 
+use super::auth::{reauth_after, Authenticator, Progress};
 use super::backoff::Backoff;
 use super::connection::{connect_finished, start_connect, Connection, SocketOptions};
 use super::dns_threads::{Answer, DnsThreads, Pending};
+use super::sasl::SaslCredentials;
+use super::tls::{is_tls_failure, TlsConnector};
 use super::{ConnState, NetError, NetEvent, Network, NodeId, Resolver, Segment};
 use crate::clock::saturating_add;
 use crate::config::{ClientDnsLookup, ProducerConfig};
@@ -67,10 +70,18 @@ enum Phase {
     Connecting {
         deadline: Instant,
     },
+    /// TLS handshake (rustls), before ApiVersions.
+    TlsHandshaking {
+        deadline: Instant,
+    },
     Handshaking {
         deadline: Instant,
         version: i16,
         correlation_id: i32,
+    },
+    /// SASL, after ApiVersions (the exchange is `Node::auth`).
+    Authenticating {
+        deadline: Instant,
     },
     Ready,
 }
@@ -90,6 +101,14 @@ struct Node {
     /// The lookup of `address` not answered yet.
     lookup: Option<Pending>,
     versions: Option<ApiVersionsResponse>,
+    /// The SASL exchange going on (while `Authenticating`, or a
+    /// re-authentication while `Ready`).
+    auth: Option<Authenticator>,
+    /// When a ready connection must authenticate again (KIP-368).
+    reauth_at: Option<Instant>,
+    /// Frames the sender wrote during a re-authentication: they go out once
+    /// it completes.
+    held: Vec<Segment>,
 }
 
 /// The real network: non-blocking sockets multiplexed with `mio`.
@@ -119,6 +138,10 @@ pub struct MioNetwork {
     ready: Vec<(Token, bool, bool)>,
     dns: DnsThreads,
     dns_lookup: ClientDnsLookup,
+    /// TLS for every connection (`SSL`, `SASL_SSL`).
+    tls: Option<TlsConnector>,
+    /// SASL for every connection (`SASL_PLAINTEXT`, `SASL_SSL`).
+    sasl: Option<SaslCredentials>,
 }
 
 impl MioNetwork {
@@ -144,6 +167,20 @@ impl MioNetwork {
     ) -> io::Result<(MioNetwork, Arc<Waker>)> {
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER_TOKEN)?);
+        // The ConfigError rides inside the io::Error: the producer hands it
+        // to the caller as a configuration error naming the property.
+        let invalid =
+            |e: crate::config::ConfigError| io::Error::new(io::ErrorKind::InvalidInput, e);
+        let tls = if config.security_protocol.uses_tls() {
+            Some(TlsConnector::new(&config.tls).map_err(invalid)?)
+        } else {
+            None
+        };
+        let sasl = if config.security_protocol.uses_sasl() {
+            Some(crate::config::sasl_credentials(&config.sasl).map_err(invalid)?)
+        } else {
+            None
+        };
         let dns = DnsThreads::new(resolver, waker.clone(), &config.client_id);
         let net = MioNetwork {
             poll,
@@ -165,6 +202,8 @@ impl MioNetwork {
             ready: Vec::new(),
             dns,
             dns_lookup: config.client_dns_lookup,
+            tls,
+            sasl,
         };
         Ok((net, waker))
     }
@@ -249,6 +288,9 @@ impl MioNetwork {
             self.tokens.remove(&conn.token);
         }
         n.broken = None;
+        n.auth = None;
+        n.reauth_at = None;
+        n.held.clear();
         if matches!(n.phase, Phase::Ready) {
             // The broker may have moved: resolve again.
             (n.resolved, n.next_addr) = (Vec::new(), 0);
@@ -258,6 +300,195 @@ impl MioNetwork {
         n.phase = Phase::BackingOff(saturating_add(now, delay));
         log::info!("node {node}: disconnected ({reason}); backing off {delay:?}");
         self.pending.push(NetEvent::Disconnected { node, reason });
+    }
+
+    /// Like [`fail`](Self::fail) for a failure retrying will not fix (a
+    /// refused authentication, an untrusted certificate): reported as
+    /// [`NetEvent::AuthenticationFailed`].
+    fn fail_auth(&mut self, node: NodeId, reason: String, now: Instant) {
+        self.fail(node, reason.clone(), now);
+        if let Some(NetEvent::Disconnected { .. }) = self.pending.last() {
+            self.pending.pop();
+        }
+        log::error!("node {node}: {reason}");
+        self.pending
+            .push(NetEvent::AuthenticationFailed { node, reason });
+    }
+
+    /// `host:port` of a node, for messages.
+    fn where_is(&self, node: NodeId) -> String {
+        match self.nodes.get(&node).and_then(|n| n.address.as_ref()) {
+            Some((h, p)) => format!("node {node} ({h}:{p})"),
+            None => format!("node {node}"),
+        }
+    }
+
+    /// A read or write error: TLS failures are authentication failures.
+    fn fail_io(&mut self, node: NodeId, what: &str, e: io::Error, now: Instant) {
+        if is_tls_failure(&e) {
+            let reason = format!("TLS with {} failed: {e}", self.where_is(node));
+            return self.fail_auth(node, reason, now);
+        }
+        let handshaking = self
+            .nodes
+            .get(&node)
+            .is_some_and(|n| matches!(n.phase, Phase::Handshaking { .. }));
+        let tls_answer = handshaking
+            && e.kind() == io::ErrorKind::InvalidData
+            && self
+                .nodes
+                .get(&node)
+                .and_then(|n| n.conn.as_ref())
+                .and_then(Connection::first_unread_byte)
+                .is_some_and(|b| b == 0x15 || b == 0x16);
+        if tls_answer {
+            let reason = format!(
+                "{} answered with TLS: its listener needs security.protocol=SSL or SASL_SSL",
+                self.where_is(node)
+            );
+            return self.fail_auth(node, reason, now);
+        }
+        let tls_closed = self
+            .nodes
+            .get(&node)
+            .is_some_and(|n| matches!(n.phase, Phase::TlsHandshaking { .. }));
+        if tls_closed && what == "closed" {
+            let reason = format!(
+                "connection closed during the TLS handshake with {} (is it a TLS listener?)",
+                self.where_is(node)
+            );
+            return self.fail(node, reason, now);
+        }
+        self.fail(node, format!("{what} failed: {e}"), now);
+    }
+
+    /// After TCP connected: the TLS handshake, or ApiVersions.
+    fn connected(&mut self, node: NodeId, deadline: Instant, now: Instant) {
+        let Some(tls) = self.tls.clone() else {
+            if let Err(e) = self.send_api_versions(node, HANDSHAKE_VERSION, deadline) {
+                self.fail(node, format!("write failed: {e}"), now);
+            }
+            return;
+        };
+        let host = self
+            .nodes
+            .get(&node)
+            .and_then(|n| n.address.as_ref())
+            .map(|(h, _)| h.clone())
+            .unwrap_or_default();
+        let session = match tls.session(&host) {
+            Ok(s) => s,
+            Err(e) => return self.fail_io(node, "TLS", e, now),
+        };
+        let n = self.nodes.get_mut(&node).expect("connected node");
+        n.phase = Phase::TlsHandshaking { deadline };
+        let conn = n.conn.as_mut().expect("connected node has a connection");
+        conn.tls = Some(Box::new(session));
+        if let Err(e) = conn.flush() {
+            self.fail_io(node, "write", e, now);
+        }
+    }
+
+    /// ApiVersions answered: SASL next, or ready.
+    fn negotiated(
+        &mut self,
+        node: NodeId,
+        resp: ApiVersionsResponse,
+        deadline: Instant,
+        now: Instant,
+    ) {
+        let n = self.nodes.get_mut(&node).expect("handshaking node");
+        n.versions = Some(resp);
+        if self.sasl.is_some() {
+            n.phase = Phase::Authenticating { deadline };
+            return self.authenticate(node, now);
+        }
+        self.ready(node);
+    }
+
+    fn ready(&mut self, node: NodeId) {
+        log::debug!("node {node}: ready");
+        let n = self.nodes.get_mut(&node).expect("node");
+        n.phase = Phase::Ready;
+        n.failures = 0;
+        self.pending.push(NetEvent::Ready { node });
+    }
+
+    /// Starts a SASL exchange (first or re-authentication).
+    fn authenticate(&mut self, node: NodeId, now: Instant) {
+        let id = self.internal_id();
+        let creds = self.sasl.as_ref().expect("SASL configured");
+        let n = self.nodes.get_mut(&node).expect("node");
+        let versions = n.versions.as_ref().expect("negotiated");
+        match Authenticator::start(creds, versions, id, &self.client_id) {
+            Ok((auth, frame)) => {
+                log::debug!(
+                    "node {node}: SASL {} authentication",
+                    creds.mechanism.name()
+                );
+                n.auth = Some(auth);
+                let conn = n.conn.as_mut().expect("node has a connection");
+                conn.queue(frame);
+                if let Err(e) = conn.flush() {
+                    self.fail_io(node, "write", e, now);
+                }
+            }
+            Err(e) => {
+                let reason = self.auth_failure(node, &e);
+                self.fail_auth(node, reason, now);
+            }
+        }
+    }
+
+    fn auth_failure(&self, node: NodeId, message: &str) -> String {
+        let mechanism = self.sasl.as_ref().map_or("?", |c| c.mechanism.name());
+        format!(
+            "SASL {mechanism} authentication with {} failed: {message}",
+            self.where_is(node)
+        )
+    }
+
+    /// Handles the answer to the SASL exchange's request.
+    fn on_auth_frame(&mut self, node: NodeId, frame: &[u8], now: Instant) {
+        let id = self.internal_id();
+        let n = self.nodes.get_mut(&node).expect("node");
+        let auth = n.auth.as_mut().expect("authenticating");
+        match auth.on_frame(frame, id, &self.client_id) {
+            Progress::Send(frame) => {
+                let conn = n.conn.as_mut().expect("node has a connection");
+                conn.queue(frame);
+                if let Err(e) = conn.flush() {
+                    self.fail_io(node, "write", e, now);
+                }
+            }
+            Progress::Done { session_lifetime } => {
+                n.auth = None;
+                n.reauth_at = session_lifetime.map(|l| {
+                    let jitter = f64::from(self.next_token as u32 % 1000) / 1000.0;
+                    saturating_add(now, reauth_after(l, jitter))
+                });
+                if let Some(l) = session_lifetime {
+                    log::debug!("node {node}: authenticated; the session lasts {l:?}");
+                }
+                if matches!(n.phase, Phase::Ready) {
+                    // A re-authentication: the held frames go out now.
+                    let held = std::mem::take(&mut n.held);
+                    let conn = n.conn.as_mut().expect("ready node has a connection");
+                    for segment in held {
+                        conn.queue_segment(segment);
+                    }
+                    if let Err(e) = conn.flush() {
+                        self.fail_io(node, "write", e, now);
+                    }
+                } else {
+                    self.ready(node);
+                }
+            }
+            Progress::Failed(message) => {
+                let reason = self.auth_failure(node, &message);
+                self.fail_auth(node, reason, now);
+            }
+        }
     }
 
     /// A correlation id for internal requests: negative, never colliding
@@ -296,6 +527,21 @@ impl MioNetwork {
     /// Handles one response frame of `node`.
     fn on_frame(&mut self, node: NodeId, frame: Vec<u8>, now: Instant) {
         let phase = self.nodes.get(&node).map(|n| n.phase);
+        let auth_id = self
+            .nodes
+            .get(&node)
+            .and_then(|n| n.auth.as_ref())
+            .map(Authenticator::waiting_for);
+        if let Some(id) = auth_id {
+            let authenticating = matches!(phase, Some(Phase::Authenticating { .. }));
+            if authenticating || peek_correlation_id(&frame).ok() == Some(id) {
+                if peek_correlation_id(&frame).ok() != Some(id) {
+                    let reason = "SASL answer with a wrong correlation id".to_owned();
+                    return self.fail(node, reason, now);
+                }
+                return self.on_auth_frame(node, &frame, now);
+            }
+        }
         let Some(Phase::Handshaking {
             deadline,
             version,
@@ -333,12 +579,8 @@ impl MioNetwork {
             );
             self.fail(node, reason, now);
         } else {
-            log::debug!("node {node}: ready (ApiVersions v{version})");
-            let n = self.nodes.get_mut(&node).expect("handshaking node");
-            n.versions = Some(resp);
-            n.phase = Phase::Ready;
-            n.failures = 0;
-            self.pending.push(NetEvent::Ready { node });
+            log::debug!("node {node}: ApiVersions v{version} answered");
+            self.negotiated(node, resp, deadline, now);
         }
     }
 
@@ -353,13 +595,19 @@ impl MioNetwork {
             match connect_finished(&conn.stream) {
                 Ok(false) => return,
                 Ok(true) => {
-                    if let Err(e) = self.send_api_versions(node, HANDSHAKE_VERSION, deadline) {
-                        return self.fail(node, format!("write failed: {e}"), now);
+                    self.connected(node, deadline, now);
+                    if !self.tokens.contains_key(&token) {
+                        return;
                     }
                 }
                 Err(e) => return self.fail(node, format!("connect failed: {e}"), now),
             }
         }
+        let is_tls = self
+            .nodes
+            .get(&node)
+            .and_then(|n| n.conn.as_ref())
+            .is_some_and(|c| c.tls.is_some());
         if readable {
             let mut frames = std::mem::take(&mut self.frames);
             let conn = self.nodes.get_mut(&node).and_then(|n| n.conn.as_mut());
@@ -377,14 +625,34 @@ impl MioNetwork {
             }
             match result {
                 Ok(true) => {}
-                Ok(false) => return self.fail(node, "connection closed by peer".into(), now),
-                Err(e) => return self.fail(node, format!("read failed: {e}"), now),
+                Ok(false) => {
+                    let e = io::Error::from(io::ErrorKind::UnexpectedEof);
+                    let tls = self
+                        .nodes
+                        .get(&node)
+                        .is_some_and(|n| matches!(n.phase, Phase::TlsHandshaking { .. }));
+                    if tls {
+                        return self.fail_io(node, "closed", e, now);
+                    }
+                    return self.fail(node, "connection closed by peer".into(), now);
+                }
+                Err(e) => return self.fail_io(node, "read", e, now),
             }
         }
-        if writable {
+        // TLS may have records to write after a read (handshake, alerts).
+        if writable || is_tls {
             let conn = self.nodes.get_mut(&node).and_then(|n| n.conn.as_mut());
             if let Err(e) = conn.expect("connected").flush() {
-                self.fail(node, format!("write failed: {e}"), now);
+                return self.fail_io(node, "write", e, now);
+            }
+        }
+        let n = self.nodes.get(&node).expect("registered node");
+        if let (Phase::TlsHandshaking { deadline }, Some(conn)) = (n.phase, n.conn.as_ref()) {
+            if !conn.tls_handshaking() {
+                log::debug!("node {node}: TLS handshake done");
+                if let Err(e) = self.send_api_versions(node, HANDSHAKE_VERSION, deadline) {
+                    self.fail_io(node, "write", e, now);
+                }
             }
         }
     }
@@ -392,6 +660,7 @@ impl MioNetwork {
     /// Reports deferred write errors and connections past their setup deadline.
     fn expire(&mut self, now: Instant) {
         let mut failed = Vec::new();
+        let mut reauth = Vec::new();
         for (&node, n) in &self.nodes {
             if let Some(reason) = &n.broken {
                 failed.push((node, reason.clone()));
@@ -403,21 +672,35 @@ impl MioNetwork {
                     let reason = format!("cannot resolve {host}:{port}: timed out");
                     failed.push((node, reason));
                 }
-                Phase::Connecting { deadline } | Phase::Handshaking { deadline, .. }
+                Phase::Connecting { deadline }
+                | Phase::TlsHandshaking { deadline }
+                | Phase::Handshaking { deadline, .. }
+                | Phase::Authenticating { deadline }
                     if deadline <= now =>
                 {
-                    let what = if matches!(n.phase, Phase::Connecting { .. }) {
-                        "connect"
-                    } else {
-                        "ApiVersions handshake"
+                    let what = match n.phase {
+                        Phase::Connecting { .. } => "connect",
+                        Phase::TlsHandshaking { .. } => "TLS handshake",
+                        Phase::Handshaking { .. } => "ApiVersions handshake",
+                        _ => "SASL authentication",
                     };
                     failed.push((node, format!("{what} timed out")));
+                }
+                Phase::Ready if n.auth.is_none() && n.reauth_at.is_some_and(|t| t <= now) => {
+                    reauth.push(node);
                 }
                 _ => {}
             }
         }
         for (node, reason) in failed {
             self.fail(node, reason, now);
+        }
+        for node in reauth {
+            log::debug!("node {node}: re-authenticating before the session ends");
+            if let Some(n) = self.nodes.get_mut(&node) {
+                n.reauth_at = None;
+            }
+            self.authenticate(node, now);
         }
     }
 
@@ -428,7 +711,10 @@ impl MioNetwork {
             .filter_map(|n| match n.phase {
                 Phase::Resolving { deadline }
                 | Phase::Connecting { deadline }
-                | Phase::Handshaking { deadline, .. } => Some(deadline),
+                | Phase::TlsHandshaking { deadline }
+                | Phase::Handshaking { deadline, .. }
+                | Phase::Authenticating { deadline } => Some(deadline),
+                Phase::Ready if n.auth.is_none() => n.reauth_at,
                 _ => None,
             })
             .min()
@@ -471,7 +757,11 @@ impl Network for MioNetwork {
             Some(Phase::BackingOff(until)) if now < until => ConnState::BackingOff { until },
             Some(Phase::BackingOff(_)) => ConnState::Disconnected,
             Some(
-                Phase::Resolving { .. } | Phase::Connecting { .. } | Phase::Handshaking { .. },
+                Phase::Resolving { .. }
+                | Phase::Connecting { .. }
+                | Phase::TlsHandshaking { .. }
+                | Phase::Handshaking { .. }
+                | Phase::Authenticating { .. },
             ) => ConnState::Connecting,
             Some(Phase::Ready) => ConnState::Ready,
         }
@@ -497,6 +787,10 @@ impl Network for MioNetwork {
         let (Phase::Ready, Some(conn)) = (n.phase, n.conn.as_mut()) else {
             return Err(NetError::NotReady(frame));
         };
+        if n.auth.is_some() {
+            n.held.push(Segment::Owned(frame));
+            return Ok(());
+        }
         conn.queue(frame);
         if n.broken.is_none() {
             if let Err(e) = conn.flush() {
@@ -515,6 +809,10 @@ impl Network for MioNetwork {
             return Err(NetError::NotReady(Vec::new()));
         }
         let n = self.nodes.get_mut(&node).expect("checked");
+        if n.auth.is_some() {
+            n.held.extend(segments);
+            return Ok(());
+        }
         let conn = n.conn.as_mut().expect("checked");
         for segment in segments {
             conn.queue_segment(segment);

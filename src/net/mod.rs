@@ -46,14 +46,21 @@
 //! through the canonical names of their addresses. The lookup functions
 //! can be replaced ([`MioNetwork::with_resolver`], [`Resolver`]).
 
+mod auth;
 mod backoff;
 mod connection;
 mod dns_threads;
 mod fake;
 mod mio_net;
 mod resolver;
+pub(crate) mod sasl;
 #[cfg(test)]
 mod tests;
+#[cfg(feature = "tls")]
+mod tls;
+#[cfg(not(feature = "tls"))]
+#[path = "no_tls.rs"]
+mod tls;
 
 pub use backoff::Backoff;
 pub use fake::FakeNetwork;
@@ -76,6 +83,18 @@ pub enum NetEvent {
     Ready {
         /// The node.
         node: NodeId,
+    },
+    /// The connection failed in a way retrying will not fix: the broker
+    /// refused our SASL credentials or mechanism, or TLS failed (an
+    /// untrusted or mismatched certificate, a refused client certificate).
+    /// Like [`NetEvent::Disconnected`], every request written to it and not
+    /// answered is lost; the node backs off before the next attempt.
+    AuthenticationFailed {
+        /// The node.
+        node: NodeId,
+        /// What failed, for the user: mechanism or TLS, broker, the broker's
+        /// message (never a secret).
+        reason: String,
     },
     /// A whole response frame (without its size prefix) arrived on `node`.
     Response {

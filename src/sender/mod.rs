@@ -27,6 +27,8 @@ mod tests;
 #[cfg(test)]
 mod tests_acked_gap;
 #[cfg(test)]
+mod tests_auth;
+#[cfg(test)]
 mod tests_durations;
 #[cfg(test)]
 mod tests_hardening;
@@ -309,10 +311,17 @@ impl<N: Network> Sender<N> {
 
     fn handle_event(&mut self, event: NetEvent, now: Instant) {
         match event {
-            NetEvent::Ready { node } => log::debug!("connected to node {node}"),
+            NetEvent::Ready { node } => {
+                log::debug!("connected to node {node}");
+                self.shared.cluster.set_auth_error(None);
+            }
             NetEvent::Disconnected { node, reason } => {
                 log::info!("node {node} disconnected: {reason}");
                 self.fail_node(node, ErrorCode::NETWORK_EXCEPTION, now);
+            }
+            NetEvent::AuthenticationFailed { node, reason } => {
+                self.fail_node(node, ErrorCode::NETWORK_EXCEPTION, now);
+                self.authentication_failed(reason);
             }
             NetEvent::Response {
                 node,
@@ -580,6 +589,41 @@ impl<N: Network> Sender<N> {
                 for b in drained {
                     let maybe = b.maybe_written;
                     self.complete_failed(b, error(maybe));
+                }
+            }
+        }
+    }
+
+    /// A broker refused us (SASL, TLS): callers waiting for metadata fail
+    /// at once, and so does every batch waiting to be sent — retrying
+    /// would only fail again until `delivery.timeout.ms`. Batches in
+    /// flight elsewhere go on; the connections keep being retried.
+    fn authentication_failed(&mut self, message: String) {
+        self.shared.cluster.set_auth_error(Some(message.clone()));
+        let error = Error::Authentication { message };
+        for tq in self.shared.acc.topics() {
+            for q in &tq.partitions {
+                // A batch that may already be written keeps its place: it
+                // is resolved by a later answer or its delivery timeout.
+                let failed: Vec<ProducerBatch> = {
+                    let mut q = q.lock();
+                    let (keep, fail): (std::collections::VecDeque<_>, Vec<_>) = q
+                        .batches
+                        .drain(..)
+                        .map(|b| (b.maybe_written, b))
+                        .fold(Default::default(), |(mut k, mut f), (keep, b)| {
+                            if keep {
+                                k.push_back(b);
+                            } else {
+                                f.push(b);
+                            }
+                            (k, f)
+                        });
+                    q.batches = keep;
+                    fail
+                };
+                for b in failed {
+                    self.complete_failed(b, error.clone());
                 }
             }
         }
