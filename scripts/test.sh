@@ -35,9 +35,10 @@ rm -rf /tmp/ksync-kafka-* /tmp/ksync-tansu-* 2>/dev/null || true
 
 # 1. System packages: a C toolchain for librdkafka (the rdkafka dev-dependency,
 #    bundled build), libzstd (zstd feature) and tansu's build; zlib and
-#    OpenSSL headers.
+#    OpenSSL headers; the openssl command line (the secure test broker's
+#    certificates, tests/common/secure.rs).
 need=()
-for pkg in gcc g++ make pkg-config zlib1g-dev libssl-dev perl procps; do
+for pkg in gcc g++ make pkg-config zlib1g-dev libssl-dev perl procps openssl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 # Kafka 4 needs Java 17+; Maven fetches its jars.

@@ -90,7 +90,7 @@ pub fn jars(version: Version) -> Result<PathBuf, String> {
 /// Spawns `cmd` so that the child gets SIGKILL when this process ends:
 /// `PR_SET_PDEATHSIG` fires when the *thread* that forked exits, so every
 /// spawn happens on one thread that lives as long as the process.
-fn spawn_tied(cmd: Command) -> std::io::Result<Child> {
+pub(crate) fn spawn_tied(cmd: Command) -> std::io::Result<Child> {
     type Job = (Command, mpsc::Sender<std::io::Result<Child>>);
     static SPAWNER: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
     let tx = SPAWNER.get_or_init(|| {
@@ -770,7 +770,7 @@ impl Drop for LogsOnPanic<'_> {
     }
 }
 
-fn tail(path: &Path, lines: usize) -> String {
+pub(crate) fn tail(path: &Path, lines: usize) -> String {
     let Ok(mut f) = std::fs::File::open(path) else {
         return "(no log)\n".into();
     };
@@ -785,6 +785,14 @@ fn tail(path: &Path, lines: usize) -> String {
     out
 }
 
+/// The broker JVM's options: `KSYNC_KAFKA_JVM_OPTS`, or a small heap, the
+/// serial GC and C1 only.
+pub(crate) fn broker_jvm_opts() -> String {
+    std::env::var("KSYNC_KAFKA_JVM_OPTS").unwrap_or_else(|_| {
+        "-Xms256m -Xmx768m -XX:+UseSerialGC -XX:TieredStopAtLevel=1".to_string()
+    })
+}
+
 /// Starts node `n`'s JVM; output (appended) in `node<ID>/kafka.log`.
 fn launch(jars: &Path, dir: &Path, version: Version, n: &mut Node) -> Result<(), String> {
     let nd = dir.join(format!("node{}", n.id));
@@ -795,9 +803,7 @@ fn launch(jars: &Path, dir: &Path, version: Version, n: &mut Node) -> Result<(),
         .map_err(|e| e.to_string())?;
     n.log_offset = log.metadata().map(|m| m.len()).unwrap_or(0);
     let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kafka");
-    let jvm = std::env::var("KSYNC_KAFKA_JVM_OPTS").unwrap_or_else(|_| {
-        "-Xms256m -Xmx768m -XX:+UseSerialGC -XX:TieredStopAtLevel=1".to_string()
-    });
+    let jvm = broker_jvm_opts();
     let mut cmd = Command::new("java");
     cmd.args(jvm.split_whitespace())
         .arg("-Djava.awt.headless=true")
@@ -825,7 +831,7 @@ fn launch(jars: &Path, dir: &Path, version: Version, n: &mut Node) -> Result<(),
 }
 
 /// A random KRaft cluster id: 16 bytes, URL-safe base64 without padding.
-fn random_cluster_id() -> String {
+pub(crate) fn random_cluster_id() -> String {
     let mut bytes = [0u8; 16];
     if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
         let _ = f.read_exact(&mut bytes);

@@ -15,6 +15,7 @@ pub mod java;
 pub mod kafka;
 pub mod proxy;
 pub mod raw;
+pub mod secure;
 pub mod tansu;
 
 #[allow(unused_imports)]
