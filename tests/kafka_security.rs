@@ -100,7 +100,7 @@ fn logged(client_id: &str, needle: &str) -> usize {
 #[derive(Clone, Copy)]
 enum Auth {
     Sasl(SaslMechanism, &'static str, &'static str),
-    OAuth(&'static str),
+    Bearer(&'static str),
     ClientCert,
     EncryptedClientKey,
     Nothing,
@@ -111,7 +111,7 @@ impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Auth::Sasl(m, user, _) => write!(f, "{}/{user}", m.name()),
-            Auth::OAuth(sub) => write!(f, "OAUTHBEARER/{sub}"),
+            Auth::Bearer(sub) => write!(f, "OAUTHBEARER/{sub}"),
             Auth::ClientCert => f.write_str("client-certificate"),
             Auth::EncryptedClientKey => f.write_str("client-certificate(encrypted PKCS#8 key)"),
             Auth::Nothing => f.write_str("none"),
@@ -139,7 +139,7 @@ fn config(
         Auth::Sasl(m, user, password) => {
             b = b.sasl_mechanism(m).sasl_credentials(user, password);
         }
-        Auth::OAuth(sub) => {
+        Auth::Bearer(sub) => {
             let jaas = format!(
                 r#"org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="{sub}";"#
             );
@@ -249,7 +249,7 @@ fn every_mechanism_on_every_listener_produces_and_reads_back() {
             Listener::SaslSsl,
             Auth::Sasl(SaslMechanism::ScramSha512, BOB.name, BOB.password),
         ),
-        (Listener::SaslSsl, Auth::OAuth("alice")),
+        (Listener::SaslSsl, Auth::Bearer("alice")),
         (Listener::Ssl, Auth::ClientCert),
         (Listener::Ssl, Auth::EncryptedClientKey),
         (
@@ -497,7 +497,7 @@ fn sessions_are_reauthenticated_without_dropping_connections() {
             Listener::SaslSsl,
             Auth::Sasl(SaslMechanism::ScramSha256, ALICE.name, ALICE.password),
         ),
-        (Listener::SaslPlaintext, Auth::OAuth("alice")),
+        (Listener::SaslPlaintext, Auth::Bearer("alice")),
     ] {
         let topic = k.new_topic("secreauth", 1);
         let client_id = format!("reauth-{}", listener.name());
