@@ -547,3 +547,33 @@ fn sessions_are_reauthenticated_without_dropping_connections() {
     }
     assert_no_secret_logged();
 }
+
+/// A mechanism the listener does not enable: refused, with the list of the
+/// ones it does.
+#[test]
+fn a_mechanism_the_broker_does_not_enable_is_refused_with_the_list() {
+    let Some(k) = SecureKafka::shared_reauth() else {
+        return;
+    };
+    let _logs = k.logs_on_panic();
+    let (e, took) = first_error(
+        k,
+        config(
+            k,
+            Listener::SaslPlaintext,
+            Auth::Sasl(SaslMechanism::ScramSha512, ALICE.name, ALICE.password),
+        ),
+    );
+    println!(
+        "SECURITY-FAILURE mechanism not enabled: after {} ms: {e}",
+        took.as_millis()
+    );
+    let Error::Authentication { message } = &e else {
+        panic!("expected an authentication error: {e}");
+    };
+    assert!(
+        message.contains("does not enable SASL mechanism SCRAM-SHA-512")
+            && message.contains("PLAIN, OAUTHBEARER"),
+        "{message}"
+    );
+}

@@ -125,12 +125,16 @@ impl Authenticator {
                 };
                 let code = ErrorCode(resp.error_code);
                 if code != ErrorCode::NONE {
-                    let message = resp.error_message.unwrap_or_default();
-                    return Progress::Failed(if message.is_empty() {
-                        format!("{code}")
-                    } else {
-                        format!("{code}: {message}")
-                    });
+                    let mut text = format!("{code}");
+                    if let Some(m) = resp.error_message.filter(|m| !m.is_empty()) {
+                        text.push_str(&format!(": {m}"));
+                    }
+                    // OAUTHBEARER: the broker's JSON error came in the
+                    // answer before (RFC 7628).
+                    if let Some(detail) = self.exchange.server_error() {
+                        text.push_str(&format!(" ({detail})"));
+                    }
+                    return Progress::Failed(text);
                 }
                 match self.exchange.on_server_message(&resp.auth_bytes) {
                     Ok(Some(next)) => self.send(next, next_id, client_id),

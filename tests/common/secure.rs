@@ -12,7 +12,7 @@
 //! | `plaintext`      | `PLAINTEXT`      | PLAINTEXT      | admin, reading back; also inter-broker      |
 //! | `sasl_ssl`       | `SASL_SSL`       | SASL_SSL       | [`SASL_MECHANISMS`], broker cert            |
 //! | `ssl`            | `SSL`            | SSL            | `ssl.client.auth=required` (mTLS)           |
-//! | `sasl_plaintext` | `SASL_PLAINTEXT` | SASL_PLAINTEXT | [`SASL_MECHANISMS`]                         |
+//! | `sasl_plaintext` | `SASL_PLAINTEXT` | SASL_PLAINTEXT | [`SASL_MECHANISMS`] ([`REAUTH_PLAINTEXT_MECHANISMS`] when reauth) |
 //! | `ssl_wrong_host` | `SSL_WRONG_HOST` | SSL            | cert for `wrong.example.com` only, no mTLS  |
 //!
 //! The controller listener is PLAINTEXT too. Every address a broker
@@ -68,6 +68,11 @@ pub const VERSION: Version = Version::V4;
 
 /// The SASL mechanisms both SASL listeners enable.
 pub const SASL_MECHANISMS: &str = "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER";
+
+/// The mechanisms the SASL_PLAINTEXT listener of
+/// [`SecureKafka::shared_reauth`] enables (fewer: a client asking for
+/// another one is refused with this list).
+pub const REAUTH_PLAINTEXT_MECHANISMS: &str = "PLAIN,OAUTHBEARER";
 
 /// `connections.max.reauth.ms` of [`SecureKafka::shared_reauth`].
 pub const REAUTH: Duration = Duration::from_secs(10);
@@ -513,7 +518,12 @@ fn security_properties(pki: &Pki, ca: &Path, reauth: Option<Duration>) -> Result
         .collect();
     for l in [Listener::SaslSsl, Listener::SaslPlaintext] {
         let p = format!("listener.name.{}.", l.name().to_lowercase());
-        s += &format!("{p}sasl.enabled.mechanisms={SASL_MECHANISMS}\n");
+        let mechanisms = if reauth.is_some() && l == Listener::SaslPlaintext {
+            REAUTH_PLAINTEXT_MECHANISMS
+        } else {
+            SASL_MECHANISMS
+        };
+        s += &format!("{p}sasl.enabled.mechanisms={mechanisms}\n");
         s += &format!(
             "{p}plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required{plain_users};\n"
         );
