@@ -7,6 +7,7 @@
 //!
 //! Every log line of this binary, at trace level, is captured and searched
 //! for the passwords, keys and tokens in use: none may appear.
+#![cfg(feature = "tls")]
 
 mod common;
 
@@ -360,6 +361,18 @@ fn refusals_fail_fast_and_say_why() {
     report("PLAINTEXT client on a TLS listener", &e, took);
     assert!(
         matches!(&e, Error::Authentication { message } if message.contains("answered with TLS")),
+        "{e}"
+    );
+    // TLS to a plaintext listener: the broker drops the ClientHello.
+    let b = ProducerConfig::builder()
+        .bootstrap_servers(k.bootstrap(Listener::Plaintext))
+        .security_protocol(SecurityProtocol::Ssl)
+        .ssl_truststore_location(&k.ca_pem)
+        .max_block(Duration::from_secs(20));
+    let (e, took) = first_error(k, b);
+    report("SSL client on a PLAINTEXT listener", &e, took);
+    assert!(
+        matches!(&e, Error::Authentication { message } if message.contains("lost during the TLS handshake")),
         "{e}"
     );
     // A callback and flush see the refusal too.

@@ -352,11 +352,22 @@ impl MioNetwork {
             .nodes
             .get(&node)
             .is_some_and(|n| matches!(n.phase, Phase::TlsHandshaking { .. }));
-        if tls_closed && what == "closed" {
+        if tls_closed {
+            let cause = if e.kind() == io::ErrorKind::UnexpectedEof {
+                "closed by the broker".to_owned()
+            } else {
+                format!("{what}: {e}")
+            };
             let reason = format!(
-                "connection closed during the TLS handshake with {} (is it a TLS listener?)",
+                "connection lost during the TLS handshake with {} ({cause}; is it a TLS listener?)",
                 self.where_is(node)
             );
+            // Once may be a broker going down; twice in a row, the listener
+            // does not speak TLS (a plaintext broker drops a ClientHello).
+            let again = self.nodes.get(&node).is_some_and(|n| n.failures >= 1);
+            if again {
+                return self.fail_auth(node, reason, now);
+            }
             return self.fail(node, reason, now);
         }
         self.fail(node, format!("{what} failed: {e}"), now);
