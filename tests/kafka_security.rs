@@ -97,6 +97,14 @@ fn logged(client_id: &str, needle: &str) -> usize {
 
 // --- helpers -----------------------------------------------------------------
 
+/// The broker SIGKILL test holds this exclusively: the other tests share the
+/// one-node cluster it kills.
+static KILL: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn shared_use() -> std::sync::RwLockReadGuard<'static, ()> {
+    KILL.read().unwrap_or_else(|e| e.into_inner())
+}
+
 /// How the producer authenticates in a case.
 #[derive(Clone, Copy)]
 enum Auth {
@@ -237,6 +245,7 @@ fn every_mechanism_on_every_listener_produces_and_reads_back() {
         return;
     };
     let _logs = k.logs_on_panic();
+    let _shared = shared_use();
     let cases = [
         (
             Listener::SaslSsl,
@@ -279,6 +288,7 @@ fn refusals_fail_fast_and_say_why() {
         return;
     };
     let _logs = k.logs_on_panic();
+    let _shared = shared_use();
     let report = |case: &str, e: &Error, took: Duration| {
         println!(
             "SECURITY-FAILURE {case}: after {} ms: {e}",
@@ -438,6 +448,7 @@ fn a_broker_kill_mid_stream_loses_and_duplicates_nothing() {
         return;
     };
     let _logs = k.logs_on_panic();
+    let _exclusive = KILL.write().unwrap_or_else(|e| e.into_inner());
     let topic = k.new_topic("seckill", 3);
     let n = 30_000;
     let p: Producer<Bytes, Bytes> = Producer::new(
@@ -504,6 +515,7 @@ fn sessions_are_reauthenticated_without_dropping_connections() {
         return;
     };
     let _logs = k.logs_on_panic();
+    let _shared = shared_use();
     let lifetime = k.reauth.expect("a reauth cluster");
     for (listener, auth) in [
         (
@@ -569,6 +581,7 @@ fn a_mechanism_the_broker_does_not_enable_is_refused_with_the_list() {
         return;
     };
     let _logs = k.logs_on_panic();
+    let _shared = shared_use();
     let (e, took) = first_error(
         k,
         config(
