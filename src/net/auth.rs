@@ -172,3 +172,122 @@ fn encode<R: crate::protocol::Request + Message>(
 pub(crate) fn reauth_after(lifetime: Duration, jitter: f64) -> Duration {
     lifetime.mul_f64(0.85 + 0.10 * jitter.clamp(0.0, 1.0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::sasl::{Password, SaslMechanism};
+    use crate::net::FakeNetwork;
+    use crate::protocol::messages::sasl_authenticate::SaslAuthenticateResponse;
+    use crate::protocol::messages::sasl_handshake::SaslHandshakeResponse;
+    use crate::protocol::{decode_request, encode_response, Request};
+
+    fn creds(mechanism: SaslMechanism) -> SaslCredentials {
+        SaslCredentials {
+            mechanism,
+            username: "alice".into(),
+            password: Password::from("alice-secret"),
+            token_provider: None,
+        }
+    }
+
+    fn versions() -> ApiVersionsResponse {
+        FakeNetwork::broker_versions(&[(17, 0, 1), (36, 0, 2)])
+    }
+
+    /// The answer frame (without size prefix) to a request with `id`.
+    fn answer<R: Request>(resp: &R::Response, version: i16, id: i32) -> Vec<u8> {
+        encode_response::<R>(resp, version, id).unwrap()[4..].to_vec()
+    }
+
+    #[test]
+    fn plain_handshake_then_authenticate_with_the_session_lifetime() {
+        let (mut a, frame) =
+            Authenticator::start(&creds(SaslMechanism::Plain), &versions(), -1, "c").unwrap();
+        let (_, hs) = decode_request::<SaslHandshakeRequest>(&frame[4..]).unwrap();
+        assert_eq!(hs.mechanism, "PLAIN");
+        assert_eq!(a.waiting_for(), -1);
+        let ok = SaslHandshakeResponse {
+            error_code: 0,
+            mechanisms: vec!["PLAIN".into()],
+        };
+        let Progress::Send(frame) =
+            a.on_frame(&answer::<SaslHandshakeRequest>(&ok, 1, -1), -2, "c")
+        else {
+            panic!("expected SaslAuthenticate");
+        };
+        let (h, auth) = decode_request::<SaslAuthenticateRequest>(&frame[4..]).unwrap();
+        assert_eq!(h.api_version, 2, "highest version both sides have");
+        assert_eq!(auth.auth_bytes, b"\0alice\0alice-secret");
+        assert_eq!(a.waiting_for(), -2);
+        let done = SaslAuthenticateResponse {
+            session_lifetime_ms: 10_000,
+            ..Default::default()
+        };
+        match a.on_frame(&answer::<SaslAuthenticateRequest>(&done, 2, -2), -3, "c") {
+            Progress::Done { session_lifetime } => {
+                assert_eq!(session_lifetime, Some(Duration::from_secs(10)))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            reauth_after(Duration::from_secs(10), 0.0),
+            Duration::from_millis(8500)
+        );
+        assert_eq!(
+            reauth_after(Duration::from_secs(10), 1.0),
+            Duration::from_millis(9500)
+        );
+    }
+
+    #[test]
+    fn refusals_name_the_cause_and_never_the_password() {
+        let c = creds(SaslMechanism::ScramSha512);
+        let (mut a, _) = Authenticator::start(&c, &versions(), -1, "c").unwrap();
+        let refused = SaslHandshakeResponse {
+            error_code: ErrorCode::UNSUPPORTED_SASL_MECHANISM.0,
+            mechanisms: vec!["PLAIN".into(), "OAUTHBEARER".into()],
+        };
+        let Progress::Failed(m) =
+            a.on_frame(&answer::<SaslHandshakeRequest>(&refused, 1, -1), -2, "c")
+        else {
+            panic!("expected a failure");
+        };
+        assert!(
+            m.contains("SCRAM-SHA-512") && m.contains("PLAIN, OAUTHBEARER"),
+            "{m}"
+        );
+        let (mut a, _) =
+            Authenticator::start(&creds(SaslMechanism::Plain), &versions(), -1, "c").unwrap();
+        let ok = SaslHandshakeResponse::default();
+        assert!(matches!(
+            a.on_frame(&answer::<SaslHandshakeRequest>(&ok, 1, -1), -2, "c"),
+            Progress::Send(_)
+        ));
+        let bad = SaslAuthenticateResponse {
+            error_code: ErrorCode::SASL_AUTHENTICATION_FAILED.0,
+            error_message: Some("Invalid username or password".into()),
+            ..Default::default()
+        };
+        let Progress::Failed(m) =
+            a.on_frame(&answer::<SaslAuthenticateRequest>(&bad, 2, -2), -3, "c")
+        else {
+            panic!("expected a failure");
+        };
+        assert!(
+            m.contains("SASL_AUTHENTICATION_FAILED") && m.contains("Invalid username"),
+            "{m}"
+        );
+        assert!(!m.contains("alice-secret"));
+        // Garbage for an answer fails, it does not panic.
+        let (mut a, _) =
+            Authenticator::start(&creds(SaslMechanism::Plain), &versions(), -1, "c").unwrap();
+        assert!(matches!(
+            a.on_frame(&[0xff, 1], -2, "c"),
+            Progress::Failed(_)
+        ));
+        // A broker without SaslHandshake v1.
+        let old = FakeNetwork::broker_versions(&[(17, 0, 0)]);
+        assert!(Authenticator::start(&creds(SaslMechanism::Plain), &old, -1, "c").is_err());
+    }
+}
