@@ -603,3 +603,54 @@ fn a_mechanism_the_broker_does_not_enable_is_refused_with_the_list() {
         "{message}"
     );
 }
+
+/// Enough bytes over TLS that the TLS session's buffer fills while the
+/// socket would block (a stall once: queued frames were left unwritten
+/// until `request.timeout.ms`).
+#[test]
+fn many_megabytes_over_tls_do_not_stall() {
+    let Some(k) = SecureKafka::shared() else {
+        return;
+    };
+    let _logs = k.logs_on_panic();
+    let _shared = shared_use();
+    let topic = k.new_topic("secbulk", 3);
+    let n = 4_000;
+    let p: Producer<Bytes, Bytes> = Producer::new(
+        config(
+            k,
+            Listener::SaslSsl,
+            Auth::Sasl(SaslMechanism::ScramSha256, ALICE.name, ALICE.password),
+        )
+        .request_timeout(Duration::from_secs(15))
+        .batch_size(256 * 1024)
+        .build()
+        .unwrap(),
+    )
+    .unwrap();
+    let t0 = Instant::now();
+    let value = vec![b'v'; 10 * 1024];
+    let handles: Vec<_> = (0..n)
+        .map(|_| {
+            p.send(ProducerRecord::new(topic.as_str(), value.clone()))
+                .map_err(|e| e.error)
+                .unwrap()
+        })
+        .collect();
+    for h in handles {
+        h.wait().unwrap();
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let retried = p.metrics().batches_retried;
+    p.close(Duration::from_secs(10));
+    println!("SECURITY-BULK SASL_SSL {n} x 10 KiB in {secs:.1} s, batches retried {retried}");
+    assert_eq!(retried, 0, "no request timed out");
+    let got = consume_all(
+        k.bootstrap(Listener::Plaintext),
+        &topic,
+        &[0, 1, 2],
+        n,
+        Duration::from_secs(60),
+    );
+    assert_eq!(got.len(), n);
+}

@@ -182,10 +182,15 @@ impl Connection {
                 self.advance(n);
                 moved += n;
             }
+            // Records waiting in the session, from this pass or an earlier
+            // one that would have blocked: writing them makes room for more.
+            let had_records = tls.wants_write();
             if !tls.write_out(&mut self.stream)? {
                 return Ok(()); // would block: the next writable event goes on
             }
-            if self.wqueue.is_empty() || moved == 0 {
+            // Done, or the session takes nothing and had nothing to write
+            // (handshaking: it holds plaintext until the handshake ends).
+            if self.wqueue.is_empty() || (moved == 0 && !had_records) {
                 return Ok(());
             }
         }

@@ -42,6 +42,9 @@ impl TlsConnector {
 }
 
 impl TlsSession {
+    pub(crate) fn wants_write(&self) -> bool {
+        match self.0 {}
+    }
     pub(crate) fn is_handshaking(&self) -> bool {
         match self.0 {}
     }

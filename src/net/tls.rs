@@ -119,6 +119,11 @@ impl TlsSession {
         self.conn.is_handshaking()
     }
 
+    /// Whether TLS records wait to be written.
+    pub(crate) fn wants_write(&self) -> bool {
+        self.conn.wants_write()
+    }
+
     /// Hands plaintext to the session; returns how much it took (0 when its
     /// buffer is full).
     pub(crate) fn write_plain(&mut self, data: &[u8]) -> io::Result<usize> {
