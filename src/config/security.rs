@@ -38,6 +38,9 @@ pub struct TlsConfig {
     pub certificate_location: Option<PathBuf>,
     /// librdkafka's `ssl.key.location`: the client's private key (PEM file).
     pub key_location: Option<PathBuf>,
+    /// `ssl.enabled.protocols`: the TLS versions offered, `TLSv1.2` and/or
+    /// `TLSv1.3`; empty means both. (`ssl.protocol` is checked, not used.)
+    pub enabled_protocols: Vec<String>,
     /// `ssl.endpoint.identification.algorithm`: `https` (the default) checks
     /// that the broker's certificate names the host connected to; empty
     /// turns the check off (the chain is still verified; a warning is logged).
@@ -55,6 +58,7 @@ impl Default for TlsConfig {
             key_password: None,
             certificate_location: None,
             key_location: None,
+            enabled_protocols: Vec::new(),
             endpoint_identification: true,
         }
     }
@@ -78,6 +82,7 @@ impl fmt::Debug for TlsConfig {
             .field("key_password", &self.key_password)
             .field("certificate_location", &self.certificate_location)
             .field("key_location", &self.key_location)
+            .field("enabled_protocols", &self.enabled_protocols)
             .field("endpoint_identification", &self.endpoint_identification)
             .finish()
     }
@@ -148,6 +153,8 @@ pub(super) const NAMES: &[&str] = &[
     "ssl.certificate.location",
     "ssl.key.location",
     "ssl.endpoint.identification.algorithm",
+    "ssl.enabled.protocols",
+    "ssl.protocol",
     "sasl.mechanism",
     "sasl.jaas.config",
     "sasl.username",
@@ -193,6 +200,52 @@ pub(super) fn apply(
                     ))
                 }
             }
+        }
+        "ssl.enabled.protocols" | "ssl.protocol" => {
+            let mut versions = Vec::new();
+            for v in super::split_list(v) {
+                let canonical = match v.to_ascii_uppercase().as_str() {
+                    "TLSV1.2" => "TLSv1.2",
+                    "TLSV1.3" | "TLS" => "TLSv1.3",
+                    _ => {
+                        return Err(ConfigError::new(
+                            name,
+                            format!("`{v}` is not supported: TLSv1.2 and TLSv1.3 only"),
+                        ))
+                    }
+                };
+                if !versions.iter().any(|x| x == canonical) {
+                    versions.push(canonical.to_owned());
+                }
+            }
+            // `ssl.protocol` is Java's SSLContext protocol: checked, but
+            // the versions offered are `ssl.enabled.protocols` (as in Java).
+            if name == "ssl.enabled.protocols" {
+                tls.enabled_protocols = versions;
+            }
+        }
+        // Java store passwords and JSSE tuning: PEM needs none of them.
+        "ssl.truststore.password"
+        | "ssl.keystore.password"
+        | "ssl.cipher.suites"
+        | "ssl.secure.random.implementation"
+        | "ssl.keymanager.algorithm"
+        | "ssl.trustmanager.algorithm"
+        | "ssl.provider"
+        | "ssl.engine.factory.class" => {
+            log::warn!(
+                "{name} is ignored: kafka-sync reads PEM (no store passwords) and uses rustls' safe defaults"
+            );
+        }
+        _ if name.starts_with("sasl.login.")
+            || name.starts_with("sasl.kerberos.")
+            || name.starts_with("sasl.oauthbearer.")
+            || name == "sasl.client.callback.handler.class"
+            || name == "sasl.login.class" =>
+        {
+            log::warn!(
+                "{name} is ignored: use ProducerConfigBuilder::sasl_token_provider for OAUTHBEARER tokens (GSSAPI is not supported)"
+            );
         }
         "sasl.mechanism" => {
             sasl.mechanism = if v.is_empty() {
@@ -251,6 +304,9 @@ pub(super) fn to_properties(tls: &TlsConfig, sasl: &SaslConfig, out: &mut Vec<(S
         ""
     };
     put("ssl.endpoint.identification.algorithm", algorithm.into());
+    if !tls.enabled_protocols.is_empty() {
+        put("ssl.enabled.protocols", tls.enabled_protocols.join(","));
+    }
     if let Some(m) = sasl.mechanism {
         put("sasl.mechanism", m.name().into());
     }

@@ -156,3 +156,23 @@ fn tls_properties() {
         "did you mean: {e}"
     );
 }
+
+#[test]
+fn tls_versions_and_java_store_settings() {
+    let c = props(&[
+        ("ssl.enabled.protocols", "TLSv1.3"),
+        ("ssl.protocol", "TLSv1.3"),
+    ])
+    .unwrap();
+    assert_eq!(c.tls.enabled_protocols, ["TLSv1.3"]);
+    assert_eq!(c.to_properties()["ssl.enabled.protocols"], "TLSv1.3");
+    let e = props(&[("ssl.enabled.protocols", "TLSv1.2,TLSv1.1")]).unwrap_err();
+    assert_eq!(e.property, "ssl.enabled.protocols");
+    // Java store passwords and SASL login tuning are accepted (ignored, logged).
+    props(&[
+        ("ssl.truststore.password", SECRET),
+        ("ssl.cipher.suites", "TLS_AES_128_GCM_SHA256"),
+        ("sasl.login.refresh.window.factor", "0.8"),
+    ])
+    .unwrap();
+}

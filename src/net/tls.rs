@@ -198,9 +198,21 @@ pub(crate) enum ReadIn {
 fn client_config(tls: &TlsConfig) -> Result<Arc<ClientConfig>, ConfigError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots = Arc::new(roots(tls)?);
+    let mut versions: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
+    for v in &tls.enabled_protocols {
+        versions.push(match v.as_str() {
+            "TLSv1.2" => &rustls::version::TLS12,
+            _ => &rustls::version::TLS13,
+        });
+    }
+    if versions.is_empty() {
+        versions = rustls::DEFAULT_VERSIONS.to_vec();
+    }
     let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ConfigError::new("security.protocol", format!("TLS set-up failed: {e}")))?;
+        .with_protocol_versions(&versions)
+        .map_err(|e| {
+            ConfigError::new("ssl.enabled.protocols", format!("TLS set-up failed: {e}"))
+        })?;
     let builder = if tls.endpoint_identification {
         builder.with_root_certificates(roots)
     } else {
