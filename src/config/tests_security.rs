@@ -75,7 +75,7 @@ fn jaas_config_gives_the_credentials_and_never_shows_the_password() {
     // A SCRAM module with the PLAIN mechanism is refused; a broken config
     // is refused without quoting it.
     let e = props(&[
-        ("security.protocol", "SASL_SSL"),
+        ("security.protocol", "SASL_PLAINTEXT"),
         ("sasl.mechanism", "SCRAM-SHA-256"),
         ("sasl.jaas.config", &plain_jaas()),
     ])
@@ -93,7 +93,7 @@ fn jaas_config_gives_the_credentials_and_never_shows_the_password() {
 fn oauthbearer_takes_the_unsecured_login_options_or_a_provider() {
     let jaas = r#"org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="alice";"#;
     let c = props(&[
-        ("security.protocol", "SASL_SSL"),
+        ("security.protocol", "SASL_PLAINTEXT"),
         ("sasl.mechanism", "OAUTHBEARER"),
         ("sasl.jaas.config", jaas),
     ])
