@@ -189,12 +189,18 @@ fn check_count(record: &RecordView<'_>, partitions: &TopicPartitions<'_>) -> Res
 ///   different one when there is a choice. A current partition that lost
 ///   its leader is replaced at once.
 ///
+/// With `partitioner.ignore.keys=true`
+/// ([`ProducerConfig::partitioner_ignore_keys`]) keyed records are placed
+/// the same way (their key's length counted too), keys not hashed.
+///
 /// Unlike Java, the switch does not wait for the batch to be ready and does
 /// not weigh partitions by queue length (KIP-794's adaptive partitioning).
 #[derive(Debug)]
 pub struct DefaultPartitioner {
     /// Bytes after which a topic's sticky partition changes.
     sticky_bytes: usize,
+    /// `partitioner.ignore.keys`: keyed records go to the sticky partition.
+    ignore_keys: bool,
     /// Per topic: the sticky partition. The map's write lock is taken only to
     /// add a topic; each topic's own lock is held for a few instructions.
     topics: RwLock<FastMap<String, Mutex<Sticky>>>,
@@ -216,10 +222,12 @@ const RECORD_OVERHEAD: usize = 8;
 
 impl DefaultPartitioner {
     /// A partitioner that switches a topic's sticky partition after about
-    /// `config.batch_size` bytes.
+    /// `config.batch_size` bytes, and hashes keys unless
+    /// `config.partitioner_ignore_keys`.
     pub fn new(config: &ProducerConfig) -> Self {
         DefaultPartitioner {
             sticky_bytes: config.batch_size.max(1),
+            ignore_keys: config.partitioner_ignore_keys,
             topics: RwLock::new(FastMap::default()),
         }
     }
@@ -336,10 +344,11 @@ impl Partitioner for DefaultPartitioner {
         partitions: &TopicPartitions<'_>,
     ) -> Result<i32, Error> {
         check_count(record, partitions)?;
-        if let Some(key) = record.key {
+        if let Some(key) = record.key.filter(|_| !self.ignore_keys) {
             return Ok(key_partition(key, partitions.count));
         }
-        let bytes = record.value.map_or(0, <[u8]>::len) + RECORD_OVERHEAD;
+        let len = |b: Option<&[u8]>| b.map_or(0, <[u8]>::len);
+        let bytes = len(record.key) + len(record.value) + RECORD_OVERHEAD;
         Ok(self.sticky(record.topic, bytes, partitions))
     }
 
@@ -614,6 +623,55 @@ mod tests {
             counts.values().all(|&n| (700..1300).contains(&n)),
             "{counts:?}"
         );
+    }
+
+    #[test]
+    fn partitioner_ignore_keys_places_keyed_records_like_null_keys() {
+        let config = ProducerConfig {
+            partitioner_ignore_keys: true,
+            ..config(100)
+        };
+        let p = DefaultPartitioner::new(&config);
+        let keyed = RecordView {
+            topic: "t",
+            key: Some(&b"foobar"[..]),
+            value: Some(&b"v"[..]),
+        };
+        // One key, 10 partitions: hashed it would always be partition 6.
+        // Ignored, it follows the sticky partition: 100 bytes each (key 6 +
+        // value 1 + 8 of framing = 15 bytes a record, so 7 records).
+        let placed: Vec<i32> = (0..7000)
+            .map(|_| p.partition(&keyed, &all(10)).unwrap())
+            .collect();
+        let stuck = runs(&placed);
+        assert!(
+            stuck[..stuck.len() - 1].iter().all(|&(_, n)| n == 7),
+            "{stuck:?}"
+        );
+        let mut counts = BTreeMap::new();
+        for &partition in &placed {
+            *counts.entry(partition).or_insert(0) += 1;
+        }
+        assert_eq!(counts.len(), 10, "spread over every partition: {counts:?}");
+        assert!(
+            counts.values().all(|&n| (400..1000).contains(&n)),
+            "{counts:?}"
+        );
+        // Keyed and unkeyed records share the topic's sticky partition.
+        let next = p.partition(&keyed, &all(10)).unwrap();
+        let unkeyed = p.partition(&unkeyed("t", b"x"), &all(10)).unwrap();
+        assert_eq!(unkeyed, next);
+        // Only available partitions, as for null keys.
+        let few = TopicPartitions {
+            count: 10,
+            available: &[2, 3],
+        };
+        for _ in 0..100 {
+            assert!([2, 3].contains(&p.partition(&keyed, &few).unwrap()));
+        }
+        // Off (the default), the key decides.
+        let hashed = DefaultPartitioner::new(&ProducerConfig::default());
+        assert!((0..100).all(|_| hashed.partition(&keyed, &all(10)).unwrap() == 6));
     }
 
     #[test]

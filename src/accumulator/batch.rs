@@ -243,7 +243,7 @@ impl ProducerBatch {
     /// sequences its records had, so idempotence is undisturbed; callbacks
     /// move with their records, and handles follow through the returned
     /// split outcome (which the caller must set on the original result).
-    pub(crate) fn split(mut self, compression: Compression) -> SplitResult {
+    pub(crate) fn split(mut self, compression: Compression, level: Option<i32>) -> SplitResult {
         let records = match read_batches(self.wire()) {
             Ok(mut batches) if batches.len() == 1 => batches.remove(0).records,
             Ok(_) => return Err(Box::new((self, "not one batch".into()))),
@@ -284,6 +284,7 @@ impl ProducerBatch {
             };
             let options = BatchOptions {
                 compression,
+                compression_level: level,
                 producer_id: self.producer_id,
                 producer_epoch: self.producer_epoch,
                 base_sequence,

@@ -8,48 +8,88 @@
 //!
 //! # Properties
 //!
-//! | property | builder setter | default | meaning |
-//! |---|---|---|---|
-//! | `bootstrap.servers` | [`bootstrap_servers`](ProducerConfigBuilder::bootstrap_servers) | required | comma-separated `host:port` list used only for the first connection |
-//! | `client.id` | [`client_id`](ProducerConfigBuilder::client_id) | generated: `producer-N`, or `producer-<transactional.id>` | logical name sent to brokers, used in logs |
-//! | `acks` | [`acks`](ProducerConfigBuilder::acks) | `all` | `0`, `1`, `all` (or `-1`) |
-//! | `enable.idempotence` | [`enable_idempotence`](ProducerConfigBuilder::enable_idempotence) | `true` | producer id + sequence numbers: no duplicates from retries |
-//! | `max.block.ms` | [`max_block`](ProducerConfigBuilder::max_block) | 60000 | longest a `send` may block on a full buffer or missing metadata |
-//! | `linger.ms` | [`linger`](ProducerConfigBuilder::linger) | 5 | how long a batch waits for more records |
-//! | `batch.size` | [`batch_size`](ProducerConfigBuilder::batch_size) | 16384 | target bytes of one partition batch |
-//! | `buffer.memory` | [`buffer_memory`](ProducerConfigBuilder::buffer_memory) | 33554432 | bytes all unsent records may use in total |
-//! | `compression.type` | [`compression`](ProducerConfigBuilder::compression) | `none` | `none`, `gzip`, `snappy`, `lz4`, `zstd` |
-//! | `max.in.flight.requests.per.connection` | [`max_in_flight`](ProducerConfigBuilder::max_in_flight) | 5 | unanswered requests per broker connection |
-//! | `max.request.size` | [`max_request_size`](ProducerConfigBuilder::max_request_size) | 1048576 | largest request / largest single record |
-//! | `request.timeout.ms` | [`request_timeout`](ProducerConfigBuilder::request_timeout) | 30000 | wait for one response |
-//! | `delivery.timeout.ms` | [`delivery_timeout`](ProducerConfigBuilder::delivery_timeout) | 120000 | bound from `send` returning to success or final failure |
-//! | `retries` | [`retries`](ProducerConfigBuilder::retries) | 2147483647 | how many times a failed batch may be resent |
-//! | `retry.backoff.ms` | [`retry_backoff`](ProducerConfigBuilder::retry_backoff) | 100 | first wait before a retry (then exponential with jitter) |
-//! | `retry.backoff.max.ms` | [`retry_backoff_max`](ProducerConfigBuilder::retry_backoff_max) | 1000 | upper bound of the retry wait |
-//! | `reconnect.backoff.ms` | [`reconnect_backoff`](ProducerConfigBuilder::reconnect_backoff) | 50 | first wait before reconnecting to a broker |
-//! | `reconnect.backoff.max.ms` | [`reconnect_backoff_max`](ProducerConfigBuilder::reconnect_backoff_max) | 1000 | upper bound of the reconnect wait |
-//! | `metadata.max.age.ms` | [`metadata_max_age`](ProducerConfigBuilder::metadata_max_age) | 300000 | periodic metadata refresh |
-//! | `metadata.max.idle.ms` | [`metadata_max_idle`](ProducerConfigBuilder::metadata_max_idle) | 300000 | a topic not sent to for this long is forgotten (at least 5000) |
-//! | `send.buffer.bytes` | [`send_buffer_bytes`](ProducerConfigBuilder::send_buffer_bytes) | 131072 | socket send buffer (`-1` = OS default) |
-//! | `receive.buffer.bytes` | [`receive_buffer_bytes`](ProducerConfigBuilder::receive_buffer_bytes) | 32768 | socket receive buffer (`-1` = OS default) |
-//! | `partitioner.class` | [`partitioner`](ProducerConfigBuilder::partitioner) | `default` | `default` or `round_robin` (or the Java class names), see [`PartitionerChoice`] |
-//! | `transactional.id` | [`transactional_id`](ProducerConfigBuilder::transactional_id) | none | enables the transactional API (needs idempotence) |
-//! | `transaction.timeout.ms` | [`transaction_timeout`](ProducerConfigBuilder::transaction_timeout) | 60000 | how long the coordinator waits before aborting an open transaction |
-//! | `security.protocol` | [`security_protocol`](ProducerConfigBuilder::security_protocol) | `PLAINTEXT` | `PLAINTEXT`, `SSL`, `SASL_PLAINTEXT`, `SASL_SSL` (TLS needs the `tls` feature) |
-//! | `ssl.truststore.location` (or `ssl.ca.location`) | [`ssl_truststore_location`](ProducerConfigBuilder::ssl_truststore_location) | none: the system's roots | PEM file of CA certificates to trust |
-//! | `ssl.truststore.certificates` | [`tls`](ProducerConfigBuilder::tls) | none | CA certificates as inline PEM |
-//! | `ssl.truststore.type`, `ssl.keystore.type` | — | `PEM` | only `PEM` is accepted |
-//! | `ssl.keystore.location` | [`tls`](ProducerConfigBuilder::tls) | none | PEM file with the client key and certificate chain (mutual TLS) |
-//! | `ssl.keystore.certificate.chain` + `ssl.keystore.key` | [`tls`](ProducerConfigBuilder::tls) | none | client chain and key as inline PEM |
-//! | `ssl.certificate.location` + `ssl.key.location` | [`ssl_client_certificate`](ProducerConfigBuilder::ssl_client_certificate) | none | client chain and key as PEM files (librdkafka's names) |
-//! | `ssl.key.password` | [`tls`](ProducerConfigBuilder::tls) | none | decrypts an encrypted PKCS#8 client key |
-//! | `ssl.endpoint.identification.algorithm` | [`ssl_endpoint_identification`](ProducerConfigBuilder::ssl_endpoint_identification) | `https` | `https` checks the broker's host name; empty turns the check off (a warning is logged) |
-//! | `sasl.mechanism` | [`sasl_mechanism`](ProducerConfigBuilder::sasl_mechanism) | none (required with SASL) | `PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512`, `OAUTHBEARER` |
-//! | `sasl.jaas.config` | [`sasl`](ProducerConfigBuilder::sasl) | none | the Java login modules' form: `PlainLoginModule`, `ScramLoginModule` (`username`, `password`), `OAuthBearerLoginModule` (unsecured `unsecuredLoginStringClaim_sub=...`) |
-//! | `sasl.username` + `sasl.password` | [`sasl_credentials`](ProducerConfigBuilder::sasl_credentials) | none | shortcuts for PLAIN and SCRAM credentials |
-//! | — | [`sasl_token_provider`](ProducerConfigBuilder::sasl_token_provider) | none | OAUTHBEARER tokens ([`TokenProvider`](crate::TokenProvider)) |
-//! | `client.dns.lookup` | [`client_dns_lookup`](ProducerConfigBuilder::client_dns_lookup) | `use_all_dns_ips` | `use_all_dns_ips` or `resolve_canonical_bootstrap_servers_only`, see [`ClientDnsLookup`] |
-//! | `custom.*` | [`custom`](ProducerConfigBuilder::custom) | — | free-form settings for custom partitioners and serializers |
+//! Every property of the Java producer (Kafka 4.x `ProducerConfig`) outside
+//! the security ones has a row below, with one of three statuses:
+//!
+//! - **honoured**: it does what it does in the Java client (differences in
+//!   the meaning column: "checked only" means the value is range-checked
+//!   and kept but does not change the output);
+//! - **warns**: accepted and its value checked (a bad value is an error
+//!   naming the property), but it has no effect here: where the value asks
+//!   for something this producer does not do, `build` logs a `warn!` that
+//!   says what to use instead. The value is kept in
+//!   [`ignored_properties`](ProducerConfig::ignored_properties) and written
+//!   back by [`to_properties`](ProducerConfig::to_properties);
+//! - **error**: refused with an explanation.
+//!
+//! | property | builder setter | default | status | meaning |
+//! |---|---|---|---|---|
+//! | `bootstrap.servers` | [`bootstrap_servers`](ProducerConfigBuilder::bootstrap_servers) | required | honoured | comma-separated `host:port` list used only for the first connection |
+//! | `client.id` | [`client_id`](ProducerConfigBuilder::client_id) | generated: `producer-N`, or `producer-<transactional.id>` | honoured | logical name sent to brokers, used in logs |
+//! | `acks` | [`acks`](ProducerConfigBuilder::acks) | `all` | honoured | `0`, `1`, `all` (or `-1`) |
+//! | `enable.idempotence` | [`enable_idempotence`](ProducerConfigBuilder::enable_idempotence) | `true` | honoured | producer id + sequence numbers: no duplicates from retries |
+//! | `max.block.ms` | [`max_block`](ProducerConfigBuilder::max_block) | 60000 | honoured | longest a `send` may block on a full buffer or missing metadata |
+//! | `linger.ms` | [`linger`](ProducerConfigBuilder::linger) | 5 | honoured | how long a batch waits for more records |
+//! | `batch.size` | [`batch_size`](ProducerConfigBuilder::batch_size) | 16384 | honoured | target bytes of one partition batch |
+//! | `buffer.memory` | [`buffer_memory`](ProducerConfigBuilder::buffer_memory) | 33554432 | honoured | bytes all unsent records may use in total |
+//! | `compression.type` | [`compression`](ProducerConfigBuilder::compression) | `none` | honoured | `none`, `gzip`, `snappy`, `lz4`, `zstd` |
+//! | `compression.gzip.level` | [`compression_gzip_level`](ProducerConfigBuilder::compression_gzip_level) | -1 | honoured | 1 (fastest) to 9 (smallest); -1 is the codec's default, 6 |
+//! | `compression.lz4.level` | [`compression_lz4_level`](ProducerConfigBuilder::compression_lz4_level) | 9 | honoured (checked only) | 1 to 17 is accepted, but lz4 always compresses at its fast level (lz4_flex has no high-compression mode) |
+//! | `compression.zstd.level` | [`compression_zstd_level`](ProducerConfigBuilder::compression_zstd_level) | 3 | honoured | -131072 (fastest) to 22 (smallest); with the `zstd-pure` feature instead of `zstd`, ruzstd's fastest level whatever the level |
+//! | `max.in.flight.requests.per.connection` | [`max_in_flight`](ProducerConfigBuilder::max_in_flight) | 5 | honoured | unanswered requests per broker connection |
+//! | `max.request.size` | [`max_request_size`](ProducerConfigBuilder::max_request_size) | 1048576 | honoured | largest request / largest single record |
+//! | `request.timeout.ms` | [`request_timeout`](ProducerConfigBuilder::request_timeout) | 30000 | honoured | wait for one response |
+//! | `delivery.timeout.ms` | [`delivery_timeout`](ProducerConfigBuilder::delivery_timeout) | 120000 | honoured | bound from `send` returning to success or final failure |
+//! | `retries` | [`retries`](ProducerConfigBuilder::retries) | 2147483647 | honoured | how many times a failed batch may be resent |
+//! | `retry.backoff.ms` | [`retry_backoff`](ProducerConfigBuilder::retry_backoff) | 100 | honoured | first wait before a retry (then exponential with jitter) |
+//! | `retry.backoff.max.ms` | [`retry_backoff_max`](ProducerConfigBuilder::retry_backoff_max) | 1000 | honoured | upper bound of the retry wait |
+//! | `reconnect.backoff.ms` | [`reconnect_backoff`](ProducerConfigBuilder::reconnect_backoff) | 50 | honoured | first wait before reconnecting to a broker |
+//! | `reconnect.backoff.max.ms` | [`reconnect_backoff_max`](ProducerConfigBuilder::reconnect_backoff_max) | 1000 | honoured | upper bound of the reconnect wait |
+//! | `socket.connection.setup.timeout.ms` | [`socket_connection_setup_timeout`](ProducerConfigBuilder::socket_connection_setup_timeout) | 10000 | honoured | deadline of a node's first connection attempt: resolving, TCP connect, TLS and SASL (the ApiVersions exchange is a request bounded by `request.timeout.ms`, as in Java); ×2 per consecutive failed attempt of that node, ±20% jitter |
+//! | `socket.connection.setup.timeout.max.ms` | [`socket_connection_setup_timeout_max`](ProducerConfigBuilder::socket_connection_setup_timeout_max) | 30000 | honoured | upper bound of that deadline (below `socket.connection.setup.timeout.ms`: a constant deadline, with a warning) |
+//! | `connections.max.idle.ms` | [`connections_max_idle`](ProducerConfigBuilder::connections_max_idle) | 540000 | honoured | a ready connection with nothing in flight and no traffic for this long is closed, and opened again when needed; negative (`-1`): never |
+//! | `metadata.max.age.ms` | [`metadata_max_age`](ProducerConfigBuilder::metadata_max_age) | 300000 | honoured | periodic metadata refresh |
+//! | `metadata.max.idle.ms` | [`metadata_max_idle`](ProducerConfigBuilder::metadata_max_idle) | 300000 | honoured | a topic not sent to for this long is forgotten (at least 5000) |
+//! | `send.buffer.bytes` | [`send_buffer_bytes`](ProducerConfigBuilder::send_buffer_bytes) | 131072 | honoured | socket send buffer (`-1` = OS default) |
+//! | `receive.buffer.bytes` | [`receive_buffer_bytes`](ProducerConfigBuilder::receive_buffer_bytes) | 32768 | honoured | socket receive buffer (`-1` = OS default) |
+//! | `partitioner.class` | [`partitioner`](ProducerConfigBuilder::partitioner) | `default` | honoured | `default` or `round_robin` (or the Java class names), see [`PartitionerChoice`]; other class names are an error (custom partitioners are plugged in code) |
+//! | `partitioner.ignore.keys` | [`partitioner_ignore_keys`](ProducerConfigBuilder::partitioner_ignore_keys) | `false` | honoured | `true`: the default partitioner places keyed records like records without a key (sticky), keys are not hashed |
+//! | `partitioner.adaptive.partitioning.enable` | — | `true` | warns unless `false` | adaptive partitioning (KIP-794) is not implemented yet: null-key records are spread uniformly |
+//! | `partitioner.availability.timeout.ms` | — | 0 | warns unless 0 | not implemented yet (partitions without a leader are skipped) |
+//! | `transactional.id` | [`transactional_id`](ProducerConfigBuilder::transactional_id) | none | honoured | enables the transactional API (needs idempotence) |
+//! | `transaction.timeout.ms` | [`transaction_timeout`](ProducerConfigBuilder::transaction_timeout) | 60000 | honoured | how long the coordinator waits before aborting an open transaction |
+//! | `transaction.two.phase.commit.enable` | — | `false` | warns unless `false` | two-phase commit (KIP-939) is not implemented |
+//! | `metadata.recovery.strategy` | — | `rebootstrap` | warns unless `none` | `none` or `rebootstrap`; rebootstrapping is not implemented (the bootstrap servers are tried when no known broker can be reached, the metadata is kept) |
+//! | `metadata.recovery.rebootstrap.trigger.ms` | — | 300000 | warns | see `metadata.recovery.strategy` |
+//! | `metrics.sample.window.ms`, `metrics.num.samples`, `metrics.recording.level` | — | 30000, 2, `INFO` | warns | the producer keeps plain counters: [`Producer::metrics`](crate::Producer::metrics) |
+//! | `metric.reporters` | — | `org.apache.kafka.common.metrics.JmxReporter` | warns unless empty | Java classes: read [`Producer::metrics`](crate::Producer::metrics) |
+//! | `auto.include.jmx.reporter` (Kafka 3.x) | — | `true` | warns unless `false` | no JMX in Rust |
+//! | `enable.metrics.push` | — | `true` | warns unless `false` | pushing client metrics (KIP-714) is not implemented |
+//! | `metrics.context.*` | — | — | warns | metrics context labels are not used |
+//! | `interceptor.classes` | — | empty | warns unless empty | Java classes: wrap `send`, or use `send_with_callback` |
+//! | `config.providers`, `config.providers.*` | — | empty | warns unless empty | `${provider:path:key}` placeholders are not resolved: substitute them before `from_properties` |
+//! | `key.serializer`, `value.serializer` | — | — | error | serializers are chosen by the producer's key and value types |
+//! | `security.protocol` | [`security_protocol`](ProducerConfigBuilder::security_protocol) | `PLAINTEXT` | honoured | `PLAINTEXT`, `SSL`, `SASL_PLAINTEXT`, `SASL_SSL` (TLS needs the `tls` feature) |
+//! | `ssl.truststore.location` (or `ssl.ca.location`) | [`ssl_truststore_location`](ProducerConfigBuilder::ssl_truststore_location) | none: the system's roots | honoured | PEM file of CA certificates to trust |
+//! | `ssl.truststore.certificates` | [`tls`](ProducerConfigBuilder::tls) | none | honoured | CA certificates as inline PEM |
+//! | `ssl.truststore.type`, `ssl.keystore.type` | — | `PEM` | honoured | only `PEM` is accepted |
+//! | `ssl.keystore.location` | [`tls`](ProducerConfigBuilder::tls) | none | honoured | PEM file with the client key and certificate chain (mutual TLS) |
+//! | `ssl.keystore.certificate.chain` + `ssl.keystore.key` | [`tls`](ProducerConfigBuilder::tls) | none | honoured | client chain and key as inline PEM |
+//! | `ssl.certificate.location` + `ssl.key.location` | [`ssl_client_certificate`](ProducerConfigBuilder::ssl_client_certificate) | none | honoured | client chain and key as PEM files (librdkafka's names) |
+//! | `ssl.key.password` | [`tls`](ProducerConfigBuilder::tls) | none | honoured | decrypts an encrypted PKCS#8 client key |
+//! | `ssl.endpoint.identification.algorithm` | [`ssl_endpoint_identification`](ProducerConfigBuilder::ssl_endpoint_identification) | `https` | honoured | `https` checks the broker's host name; empty turns the check off (a warning is logged) |
+//! | `sasl.mechanism` | [`sasl_mechanism`](ProducerConfigBuilder::sasl_mechanism) | none (required with SASL) | honoured | `PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512`, `OAUTHBEARER` |
+//! | `sasl.jaas.config` | [`sasl`](ProducerConfigBuilder::sasl) | none | honoured | the Java login modules' form: `PlainLoginModule`, `ScramLoginModule` (`username`, `password`), `OAuthBearerLoginModule` (unsecured `unsecuredLoginStringClaim_sub=...`) |
+//! | `sasl.username` + `sasl.password` | [`sasl_credentials`](ProducerConfigBuilder::sasl_credentials) | none | honoured | shortcuts for PLAIN and SCRAM credentials |
+//! | — | [`sasl_token_provider`](ProducerConfigBuilder::sasl_token_provider) | none | — | OAUTHBEARER tokens ([`TokenProvider`](crate::TokenProvider)) |
+//! | `client.dns.lookup` | [`client_dns_lookup`](ProducerConfigBuilder::client_dns_lookup) | `use_all_dns_ips` | honoured | `use_all_dns_ips` or `resolve_canonical_bootstrap_servers_only`, see [`ClientDnsLookup`] |
+//! | `custom.*` | [`custom`](ProducerConfigBuilder::custom) | — | honoured | free-form settings for custom partitioners and serializers |
+//!
+//! Other security settings are handled with the TLS and SASL ones:
+//! `ssl.enabled.protocols` (`TLSv1.2`, `TLSv1.3`) is honoured and
+//! `ssl.protocol` checked; Java store passwords, JSSE tuning and
+//! `sasl.login.*`, `sasl.kerberos.*`, `sasl.oauthbearer.*` are accepted with a
+//! warning; the rest (e.g. `security.providers`) are unknown properties.
 //!
 //! Property names are case-sensitive, values are trimmed; booleans and
 //! enumerated values ignore ASCII case. Any other name is an error
@@ -70,7 +110,11 @@
 //!   `request.timeout.ms`, `delivery.timeout.ms`, `transaction.timeout.ms`)
 //!   must not exceed 2147483647.
 //! - `compression.type` must name a codec compiled into this build (see
-//!   [`Compression::is_available`]).
+//!   [`Compression::is_available`]); the three `compression.*.level`
+//!   properties must be in their codec's range (checked whichever codec is
+//!   chosen, as in Java).
+//! - `socket.connection.setup.timeout.ms` and
+//!   `socket.connection.setup.timeout.max.ms` must be at least 1 ms.
 //! - Idempotence needs `acks=all`, `retries > 0` and
 //!   `max.in.flight.requests.per.connection` ≤ 5. With
 //!   `enable.idempotence=true` set explicitly, a conflict is an error naming
@@ -138,10 +182,13 @@
 //! # Ok::<(), kafka_sync::ConfigError>(())
 //! ```
 
+mod ignored;
 mod properties;
 mod security;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_java;
 #[cfg(test)]
 mod tests_security;
 mod validate;
@@ -437,6 +484,17 @@ pub struct ProducerConfig {
     pub buffer_memory: usize,
     /// `compression.type`.
     pub compression: Compression,
+    /// `compression.gzip.level`: 1 (fastest) to 9 (smallest), or -1 for the
+    /// codec's default (6). Used with `compression.type=gzip`.
+    pub compression_gzip_level: i32,
+    /// `compression.lz4.level`: 1 to 17, checked but without effect: lz4
+    /// always compresses at its fast level (lz4_flex has no
+    /// high-compression mode).
+    pub compression_lz4_level: i32,
+    /// `compression.zstd.level`: -131072 (fastest) to 22 (smallest). With
+    /// the `zstd-pure` feature instead of `zstd`, ruzstd compresses at its
+    /// fastest level (about zstd level 1) whatever the level.
+    pub compression_zstd_level: i32,
     /// `max.in.flight.requests.per.connection`.
     pub max_in_flight: usize,
     /// `max.request.size` in bytes.
@@ -468,6 +526,27 @@ pub struct ProducerConfig {
     pub send_buffer_bytes: Option<usize>,
     /// `receive.buffer.bytes` (`None` = OS default, from -1).
     pub receive_buffer_bytes: Option<usize>,
+    /// `connections.max.idle.ms`: a ready broker connection with nothing in
+    /// flight (no request unanswered, nothing left to write) and no traffic
+    /// for this long is closed by the network; it is opened again when the
+    /// producer needs the broker. `None` (from a negative value, e.g. -1)
+    /// keeps idle connections open.
+    pub connections_max_idle: Option<Duration>,
+    /// `socket.connection.setup.timeout.ms`: how long a node's first
+    /// connection attempt may take: resolving its host name, TCP connect,
+    /// TLS and SASL. The ApiVersions exchange in between is a request
+    /// bounded by [`request_timeout`](Self::request_timeout), as in the Java
+    /// client, and its time is not counted here.
+    /// Each consecutive failed attempt of the same node doubles it, up to
+    /// [`socket_connection_setup_timeout_max`](Self::socket_connection_setup_timeout_max),
+    /// with ±20% jitter, as in the Java client; a connection that became
+    /// ready starts the count again.
+    pub socket_connection_setup_timeout: Duration,
+    /// `socket.connection.setup.timeout.max.ms`: the largest connection
+    /// setup deadline. When not above
+    /// [`socket_connection_setup_timeout`](Self::socket_connection_setup_timeout),
+    /// it is used as a constant deadline (a warning is logged if smaller).
+    pub socket_connection_setup_timeout_max: Duration,
     /// `transactional.id`.
     pub transactional_id: Option<String>,
     /// `transaction.timeout.ms`.
@@ -475,6 +554,12 @@ pub struct ProducerConfig {
     /// `partitioner.class`: the built-in partitioner used unless a custom
     /// one is plugged in.
     pub partitioner: PartitionerChoice,
+    /// `partitioner.ignore.keys`: when true, the default partitioner places
+    /// keyed records like records without a key (the sticky partition)
+    /// instead of hashing their keys. No effect with
+    /// [`PartitionerChoice::RoundRobin`] (which ignores keys anyway) or a
+    /// custom partitioner.
+    pub partitioner_ignore_keys: bool,
     /// `security.protocol`.
     pub security_protocol: SecurityProtocol,
     /// `ssl.*`: TLS settings (with `SSL` and `SASL_SSL`).
@@ -487,6 +572,14 @@ pub struct ProducerConfig {
     /// partitioners and serializers (names starting with `custom.`, stored
     /// with the prefix, e.g. `custom.specialKey`).
     pub custom: BTreeMap<String, String>,
+    /// Java producer properties accepted for compatibility but not applied
+    /// (metrics, interceptors, adaptive partitioning, metadata recovery, ...;
+    /// the rows marked "warns" in the [module documentation](self)), by
+    /// name, with their checked value, so that
+    /// [`to_properties`](Self::to_properties) writes them back. `build`
+    /// logs a warning for each that asks for something this producer does
+    /// not do.
+    pub ignored_properties: BTreeMap<String, String>,
 }
 
 impl Default for ProducerConfig {
@@ -501,6 +594,9 @@ impl Default for ProducerConfig {
             batch_size: 16_384,
             buffer_memory: 33_554_432,
             compression: Compression::None,
+            compression_gzip_level: -1,
+            compression_lz4_level: 9,
+            compression_zstd_level: 3,
             max_in_flight: 5,
             max_request_size: 1_048_576,
             request_timeout: Duration::from_millis(30_000),
@@ -514,14 +610,19 @@ impl Default for ProducerConfig {
             metadata_max_idle: Duration::from_millis(300_000),
             send_buffer_bytes: Some(131_072),
             receive_buffer_bytes: Some(32_768),
+            connections_max_idle: Some(Duration::from_millis(540_000)),
+            socket_connection_setup_timeout: Duration::from_millis(10_000),
+            socket_connection_setup_timeout_max: Duration::from_millis(30_000),
             transactional_id: None,
             transaction_timeout: Duration::from_millis(60_000),
             partitioner: PartitionerChoice::Default,
+            partitioner_ignore_keys: false,
             security_protocol: SecurityProtocol::Plaintext,
             tls: TlsConfig::default(),
             sasl: SaslConfig::default(),
             client_dns_lookup: ClientDnsLookup::UseAllDnsIps,
             custom: BTreeMap::new(),
+            ignored_properties: BTreeMap::new(),
         }
     }
 }
@@ -552,9 +653,25 @@ impl ProducerConfig {
     /// The configuration as Java property names and values, accepted back
     /// by [`ProducerConfig::from_properties`]. Durations are written in
     /// whole milliseconds (sub-millisecond parts are dropped); an unset
-    /// `transactional.id` is left out.
+    /// `transactional.id` is left out; `connections.max.idle.ms` without
+    /// limit is `-1`; the accepted-but-unused properties
+    /// ([`ignored_properties`](Self::ignored_properties)) are written as
+    /// kept.
     pub fn to_properties(&self) -> BTreeMap<String, String> {
         properties::to_properties(self)
+    }
+
+    /// The level of the configured codec (`compression.gzip.level`,
+    /// `compression.lz4.level` or `compression.zstd.level`), for
+    /// [`compress_into_level`](crate::record_batch::compress_into_level);
+    /// `None` for `none` and `snappy`, which have no levels.
+    pub fn compression_level(&self) -> Option<i32> {
+        match self.compression {
+            Compression::Gzip => Some(self.compression_gzip_level),
+            Compression::Lz4 => Some(self.compression_lz4_level),
+            Compression::Zstd => Some(self.compression_zstd_level),
+            Compression::None | Compression::Snappy => None,
+        }
     }
 
     /// Checks a configuration that was built by hand (the fields are
@@ -641,6 +758,25 @@ impl ProducerConfigBuilder {
         self
     }
 
+    /// `compression.gzip.level`: 1 to 9, or -1 for the codec's default.
+    pub fn compression_gzip_level(mut self, level: i32) -> Self {
+        self.values.compression_gzip_level = level;
+        self
+    }
+
+    /// `compression.lz4.level`: 1 to 17 (checked; lz4 always compresses at
+    /// its fast level).
+    pub fn compression_lz4_level(mut self, level: i32) -> Self {
+        self.values.compression_lz4_level = level;
+        self
+    }
+
+    /// `compression.zstd.level`: -131072 to 22.
+    pub fn compression_zstd_level(mut self, level: i32) -> Self {
+        self.values.compression_zstd_level = level;
+        self
+    }
+
     /// `max.in.flight.requests.per.connection`.
     pub fn max_in_flight(mut self, requests: usize) -> Self {
         self.values.max_in_flight = requests;
@@ -724,6 +860,31 @@ impl ProducerConfigBuilder {
     /// `partitioner.class`.
     pub fn partitioner(mut self, partitioner: PartitionerChoice) -> Self {
         self.values.partitioner = partitioner;
+        self
+    }
+
+    /// `partitioner.ignore.keys`: `true` places keyed records like records
+    /// without a key (default partitioner only).
+    pub fn partitioner_ignore_keys(mut self, ignore: bool) -> Self {
+        self.values.partitioner_ignore_keys = ignore;
+        self
+    }
+
+    /// `connections.max.idle.ms`; `None` keeps idle connections open (`-1`).
+    pub fn connections_max_idle(mut self, idle: Option<Duration>) -> Self {
+        self.values.connections_max_idle = idle;
+        self
+    }
+
+    /// `socket.connection.setup.timeout.ms` (at least 1 ms).
+    pub fn socket_connection_setup_timeout(mut self, timeout: Duration) -> Self {
+        self.values.socket_connection_setup_timeout = timeout;
+        self
+    }
+
+    /// `socket.connection.setup.timeout.max.ms` (at least 1 ms).
+    pub fn socket_connection_setup_timeout_max(mut self, timeout: Duration) -> Self {
+        self.values.socket_connection_setup_timeout_max = timeout;
         self
     }
 
@@ -847,7 +1008,8 @@ impl ProducerConfigBuilder {
 
     /// Validates and returns the configuration, or the first error, naming
     /// its property. Warnings (idempotence turned off because only its
-    /// default conflicted, `delivery.timeout.ms` raised) go to `log::warn!`.
+    /// default conflicted, `delivery.timeout.ms` raised, Java properties
+    /// that have no effect here) go to `log::warn!`.
     pub fn build(self) -> Result<ProducerConfig, ConfigError> {
         let mut warnings = Vec::new();
         let config = self.build_with_warnings(&mut warnings)?;

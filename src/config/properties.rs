@@ -10,7 +10,8 @@ use crate::record_batch::Compression;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// Every property name `apply` accepts (besides `custom.*`).
+/// Every property name `apply` applies (besides `custom.*`, the security
+/// ones and the accepted-but-unused ones of `ignored`).
 pub(super) const NAMES: &[&str] = &[
     "bootstrap.servers",
     "client.id",
@@ -21,6 +22,9 @@ pub(super) const NAMES: &[&str] = &[
     "batch.size",
     "buffer.memory",
     "compression.type",
+    "compression.gzip.level",
+    "compression.lz4.level",
+    "compression.zstd.level",
     "max.in.flight.requests.per.connection",
     "max.request.size",
     "request.timeout.ms",
@@ -34,7 +38,11 @@ pub(super) const NAMES: &[&str] = &[
     "metadata.max.idle.ms",
     "send.buffer.bytes",
     "receive.buffer.bytes",
+    "connections.max.idle.ms",
+    "socket.connection.setup.timeout.ms",
+    "socket.connection.setup.timeout.max.ms",
     "partitioner.class",
+    "partitioner.ignore.keys",
     "transactional.id",
     "transaction.timeout.ms",
     "security.protocol",
@@ -63,6 +71,9 @@ pub(super) fn apply(
         "batch.size" => c.batch_size = bytes(name, v)?,
         "buffer.memory" => c.buffer_memory = bytes(name, v)?,
         "compression.type" => c.compression = compression(v)?,
+        "compression.gzip.level" => c.compression_gzip_level = level(name, v)?,
+        "compression.lz4.level" => c.compression_lz4_level = level(name, v)?,
+        "compression.zstd.level" => c.compression_zstd_level = level(name, v)?,
         "max.in.flight.requests.per.connection" => {
             c.max_in_flight = integer(name, v, "a positive integer")?
         }
@@ -83,7 +94,18 @@ pub(super) fn apply(
         "metadata.max.idle.ms" => c.metadata_max_idle = millis(name, v)?,
         "send.buffer.bytes" => c.send_buffer_bytes = socket_buffer(name, v)?,
         "receive.buffer.bytes" => c.receive_buffer_bytes = socket_buffer(name, v)?,
+        "connections.max.idle.ms" => {
+            let n = signed(name, v, "an integer of milliseconds (negative: never)")?;
+            c.connections_max_idle = u64::try_from(n).ok().map(Duration::from_millis);
+        }
+        "socket.connection.setup.timeout.ms" => {
+            c.socket_connection_setup_timeout = millis(name, v)?;
+        }
+        "socket.connection.setup.timeout.max.ms" => {
+            c.socket_connection_setup_timeout_max = millis(name, v)?;
+        }
         "partitioner.class" => c.partitioner = v.parse::<PartitionerChoice>()?,
+        "partitioner.ignore.keys" => c.partitioner_ignore_keys = boolean(name, v)?,
         "transactional.id" => {
             if v.is_empty() {
                 return Err(ConfigError::new(name, "must not be empty"));
@@ -104,7 +126,12 @@ pub(super) fn apply(
             c.custom.insert(name.to_owned(), v.to_owned());
         }
         _ if super::security::apply(&mut c.tls, &mut c.sasl, name, v)? => {}
-        _ => return Err(unknown(name)),
+        _ => match super::ignored::check(name, v)? {
+            Some(value) => {
+                c.ignored_properties.insert(name.to_owned(), value);
+            }
+            None => return Err(unknown(name)),
+        },
     }
     Ok(())
 }
@@ -114,7 +141,9 @@ fn unknown(name: &str) -> ConfigError {
     if let Some(best) = NAMES
         .iter()
         .chain(super::security::NAMES)
-        .map(|n| (edit_distance(name, n), *n))
+        .copied()
+        .chain(super::ignored::names())
+        .map(|n| (edit_distance(name, n), n))
         .filter(|(d, n)| *d <= 3 && *d < n.len() / 2)
         .min()
         .map(|(_, n)| n)
@@ -168,6 +197,36 @@ fn integer<T: std::str::FromStr>(name: &str, v: &str, expected: &str) -> Result<
         name,
         format!("expected {expected}, got '{v}'"),
     ))
+}
+
+/// A decimal integer with an optional sign, as Java's `Long.parseLong`.
+pub(super) fn signed(name: &str, v: &str, expected: &str) -> Result<i64, ConfigError> {
+    let (negative, digits) = match v.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, v.strip_prefix('+').unwrap_or(v)),
+    };
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let n = if negative {
+            format!("-{digits}").parse::<i64>()
+        } else {
+            digits.parse::<i64>()
+        };
+        if let Ok(n) = n {
+            return Ok(n);
+        }
+    }
+    Err(ConfigError::new(
+        name,
+        format!("expected {expected}, got '{v}'"),
+    ))
+}
+
+/// A compression level (an int, possibly negative; its range is checked by
+/// `build`).
+fn level(name: &str, v: &str) -> Result<i32, ConfigError> {
+    let expected = "an integer compression level";
+    let n = signed(name, v, expected)?;
+    i32::try_from(n).map_err(|_| ConfigError::new(name, format!("expected {expected}, got '{v}'")))
 }
 
 fn millis(name: &str, v: &str) -> Result<Duration, ConfigError> {
@@ -242,6 +301,15 @@ pub(super) fn to_properties(c: &ProducerConfig) -> BTreeMap<String, String> {
         ("buffer.memory", c.buffer_memory.to_string()),
         ("compression.type", c.compression.name().to_owned()),
         (
+            "compression.gzip.level",
+            c.compression_gzip_level.to_string(),
+        ),
+        ("compression.lz4.level", c.compression_lz4_level.to_string()),
+        (
+            "compression.zstd.level",
+            c.compression_zstd_level.to_string(),
+        ),
+        (
             "max.in.flight.requests.per.connection",
             c.max_in_flight.to_string(),
         ),
@@ -263,7 +331,23 @@ pub(super) fn to_properties(c: &ProducerConfig) -> BTreeMap<String, String> {
             "receive.buffer.bytes",
             socket_buffer_value(c.receive_buffer_bytes),
         ),
+        (
+            "connections.max.idle.ms",
+            c.connections_max_idle.map_or_else(|| "-1".to_owned(), ms),
+        ),
+        (
+            "socket.connection.setup.timeout.ms",
+            ms(c.socket_connection_setup_timeout),
+        ),
+        (
+            "socket.connection.setup.timeout.max.ms",
+            ms(c.socket_connection_setup_timeout_max),
+        ),
         ("partitioner.class", c.partitioner.name().to_owned()),
+        (
+            "partitioner.ignore.keys",
+            c.partitioner_ignore_keys.to_string(),
+        ),
         ("transaction.timeout.ms", ms(c.transaction_timeout)),
         ("security.protocol", c.security_protocol.name().to_owned()),
         ("client.dns.lookup", c.client_dns_lookup.name().to_owned()),
@@ -277,7 +361,7 @@ pub(super) fn to_properties(c: &ProducerConfig) -> BTreeMap<String, String> {
     let mut security = Vec::new();
     super::security::to_properties(&c.tls, &c.sasl, &mut security);
     p.extend(security);
-    for (k, v) in &c.custom {
+    for (k, v) in c.custom.iter().chain(&c.ignored_properties) {
         p.insert(k.clone(), v.clone());
     }
     p
@@ -298,7 +382,13 @@ mod tests {
     #[test]
     fn every_name_is_applied() {
         // A name in NAMES must never fall through to "unknown property".
-        for name in NAMES.iter().chain(super::super::security::NAMES) {
+        let ignored = super::super::ignored::names();
+        for name in NAMES
+            .iter()
+            .chain(super::super::security::NAMES)
+            .copied()
+            .chain(ignored)
+        {
             let mut b = ProducerConfigBuilder::default();
             if let Err(e) = apply(&mut b, name, "x") {
                 assert!(!e.message.contains("unknown"), "{name}: {e}");

@@ -37,6 +37,9 @@ fn defaults_match_spec_table() {
     assert_eq!(d.batch_size, 16_384);
     assert_eq!(d.buffer_memory, 33_554_432);
     assert_eq!(d.compression, Compression::None);
+    assert_eq!(d.compression_gzip_level, -1);
+    assert_eq!(d.compression_lz4_level, 9);
+    assert_eq!(d.compression_zstd_level, 3);
     assert_eq!(d.max_in_flight, 5);
     assert_eq!(d.max_request_size, 1_048_576);
     assert_eq!(d.request_timeout, ms(30_000));
@@ -50,12 +53,17 @@ fn defaults_match_spec_table() {
     assert_eq!(d.metadata_max_idle, ms(300_000));
     assert_eq!(d.send_buffer_bytes, Some(131_072));
     assert_eq!(d.receive_buffer_bytes, Some(32_768));
+    assert_eq!(d.connections_max_idle, Some(ms(540_000)));
+    assert_eq!(d.socket_connection_setup_timeout, ms(10_000));
+    assert_eq!(d.socket_connection_setup_timeout_max, ms(30_000));
     assert_eq!(d.partitioner, PartitionerChoice::Default);
+    assert!(!d.partitioner_ignore_keys);
     assert_eq!(d.transactional_id, None);
     assert_eq!(d.transaction_timeout, ms(60_000));
     assert_eq!(d.security_protocol, SecurityProtocol::Plaintext);
     assert_eq!(d.client_dns_lookup, ClientDnsLookup::UseAllDnsIps);
     assert!(d.custom.is_empty());
+    assert!(d.ignored_properties.is_empty());
 }
 
 #[test]
@@ -114,6 +122,21 @@ fn every_property_parses() {
         ("compression.type", "Snappy", |c| {
             c.compression == Compression::Snappy
         }),
+        ("compression.gzip.level", "9", |c| {
+            c.compression_gzip_level == 9
+        }),
+        ("compression.gzip.level", "-1", |c| {
+            c.compression_gzip_level == -1
+        }),
+        ("compression.lz4.level", "+17", |c| {
+            c.compression_lz4_level == 17
+        }),
+        ("compression.zstd.level", "-131072", |c| {
+            c.compression_zstd_level == -131_072
+        }),
+        ("compression.zstd.level", "22", |c| {
+            c.compression_zstd_level == 22
+        }),
         ("max.in.flight.requests.per.connection", "3", |c| {
             c.max_in_flight == 3
         }),
@@ -151,6 +174,30 @@ fn every_property_parses() {
         }),
         ("receive.buffer.bytes", "0", |c| {
             c.receive_buffer_bytes == Some(0)
+        }),
+        ("connections.max.idle.ms", "60000", |c| {
+            c.connections_max_idle == Some(ms(60_000))
+        }),
+        ("connections.max.idle.ms", "0", |c| {
+            c.connections_max_idle == Some(ms(0))
+        }),
+        ("connections.max.idle.ms", "-1", |c| {
+            c.connections_max_idle.is_none()
+        }),
+        ("connections.max.idle.ms", "-5", |c| {
+            c.connections_max_idle.is_none()
+        }),
+        ("socket.connection.setup.timeout.ms", "2000", |c| {
+            c.socket_connection_setup_timeout == ms(2000)
+        }),
+        ("socket.connection.setup.timeout.max.ms", "60000", |c| {
+            c.socket_connection_setup_timeout_max == ms(60_000)
+        }),
+        ("partitioner.ignore.keys", "TRUE", |c| {
+            c.partitioner_ignore_keys
+        }),
+        ("partitioner.ignore.keys", "false", |c| {
+            !c.partitioner_ignore_keys
         }),
         ("partitioner.class", "default", |c| {
             c.partitioner == PartitionerChoice::Default
@@ -259,16 +306,23 @@ fn unknown_property_is_an_error() {
     assert_eq!(e.property, "linger_ms");
     assert!(e.message.contains("did you mean `linger.ms`"), "{e}");
 
-    // Keep to the table: Java properties this producer does not have.
+    // Names of no Java producer property, and empty families.
     for name in [
-        "partitioner.ignore.keys",
-        "compression.gzip.level",
         "custom.",
+        "metrics.context.",
+        "config.providers.",
+        "partitioner.ignore.key",
     ] {
         let e = err(&[(name, "1")]);
         assert_eq!(e.property, name);
         assert!(e.message.contains("unknown property"), "{e}");
     }
+    // Misspelled accepted-but-unused names get a hint too.
+    let e = err(&[("metrics.num.sample", "2")]);
+    assert!(
+        e.message.contains("did you mean `metrics.num.samples`"),
+        "{e}"
+    );
     // Names are case-sensitive, as in Java.
     assert!(err(&[("Linger.ms", "1")]).message.contains("unknown"));
 }
@@ -331,6 +385,87 @@ fn bad_values_name_the_property_and_what_was_expected() {
             "expected use_all_dns_ips or resolve_canonical_bootstrap_servers_only, got 'default'",
         ),
         ("client.dns.lookup", "", "expected use_all_dns_ips"),
+        ("compression.gzip.level", "0", "between 1 and 9 (or -1"),
+        ("compression.gzip.level", "10", "got 10"),
+        ("compression.gzip.level", "six", "integer compression level"),
+        ("compression.gzip.level", "1.5", "integer compression level"),
+        ("compression.lz4.level", "0", "between 1 and 17, got 0"),
+        ("compression.lz4.level", "18", "between 1 and 17"),
+        (
+            "compression.zstd.level",
+            "23",
+            "between -131072 and 22, got 23",
+        ),
+        (
+            "compression.zstd.level",
+            "-131073",
+            "between -131072 and 22",
+        ),
+        (
+            "compression.zstd.level",
+            "3000000000",
+            "integer compression level",
+        ),
+        (
+            "connections.max.idle.ms",
+            "9m",
+            "an integer of milliseconds",
+        ),
+        ("connections.max.idle.ms", "", "an integer of milliseconds"),
+        (
+            "socket.connection.setup.timeout.ms",
+            "-1",
+            "non-negative integer",
+        ),
+        ("socket.connection.setup.timeout.ms", "0", "at least 1 ms"),
+        (
+            "socket.connection.setup.timeout.max.ms",
+            "0",
+            "at least 1 ms",
+        ),
+        ("socket.connection.setup.timeout.max.ms", "30s", "got '30s'"),
+        (
+            "partitioner.ignore.keys",
+            "1",
+            "expected true or false, got '1'",
+        ),
+        (
+            "partitioner.adaptive.partitioning.enable",
+            "on",
+            "true or false",
+        ),
+        (
+            "partitioner.availability.timeout.ms",
+            "-1",
+            "integer from 0",
+        ),
+        ("metrics.sample.window.ms", "thirty", "integer from 0"),
+        (
+            "metrics.num.samples",
+            "0",
+            "an integer from 1 to 2147483647, got '0'",
+        ),
+        (
+            "metrics.recording.level",
+            "WARN",
+            "expected INFO, DEBUG, TRACE",
+        ),
+        (
+            "metadata.recovery.strategy",
+            "retry",
+            "expected none, rebootstrap",
+        ),
+        (
+            "metadata.recovery.rebootstrap.trigger.ms",
+            "-1",
+            "integer from 0",
+        ),
+        ("enable.metrics.push", "yes", "true or false"),
+        ("auto.include.jmx.reporter", "", "true or false"),
+        ("transaction.two.phase.commit.enable", "2", "true or false"),
+        ("interceptor.classes", "my interceptor", "Java class names"),
+        ("metric.reporters", "com.example.", "Java class names"),
+        ("config.providers", "file,-x", "Java class names"),
     ];
     for (name, value, expected) in table {
         let e = err(&[(name, value)]);
@@ -643,6 +778,13 @@ fn everything_builder() -> ProducerConfigBuilder {
         .send_buffer_bytes(None)
         .receive_buffer_bytes(Some(65_536))
         .partitioner(PartitionerChoice::RoundRobin)
+        .partitioner_ignore_keys(true)
+        .compression_gzip_level(9)
+        .compression_lz4_level(1)
+        .compression_zstd_level(-5)
+        .connections_max_idle(None)
+        .socket_connection_setup_timeout(ms(3000))
+        .socket_connection_setup_timeout_max(ms(20_000))
         .transactional_id("txn")
         .transaction_timeout(ms(90_000))
         .security_protocol(SecurityProtocol::Plaintext)
@@ -677,6 +819,13 @@ fn from_properties_and_builder_agree() {
         ("send.buffer.bytes", "-1"),
         ("receive.buffer.bytes", "65536"),
         ("partitioner.class", "round_robin"),
+        ("partitioner.ignore.keys", "true"),
+        ("compression.gzip.level", "9"),
+        ("compression.lz4.level", "1"),
+        ("compression.zstd.level", "-5"),
+        ("connections.max.idle.ms", "-1"),
+        ("socket.connection.setup.timeout.ms", "3000"),
+        ("socket.connection.setup.timeout.max.ms", "20000"),
         ("transactional.id", "txn"),
         ("transaction.timeout.ms", "90000"),
         ("security.protocol", "PLAINTEXT"),
@@ -700,13 +849,23 @@ fn to_properties_round_trips() {
         base().build().unwrap(),
         base().acks(Acks::None).build().unwrap(),
         base().request_timeout(ms(200_000)).build().unwrap(),
+        everything_builder()
+            .set("interceptor.classes", " a.B, c.D ")
+            .set("metrics.recording.level", "debug")
+            .set("enable.metrics.push", "TRUE")
+            .set("metrics.context.team", "payments")
+            .set("metadata.recovery.strategy", "none")
+            .build()
+            .unwrap(),
     ] {
         let p = config.to_properties();
         for name in p.keys() {
             assert!(
                 NAMES.contains(&name.as_str())
                     || security::NAMES.contains(&name.as_str())
-                    || name.starts_with("custom."),
+                    || ignored::names().any(|n| n == name)
+                    || name.starts_with("custom.")
+                    || name.starts_with("metrics.context."),
                 "{name}"
             );
         }

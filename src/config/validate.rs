@@ -3,6 +3,7 @@
 
 use super::{properties, Acks, ProducerConfig};
 use crate::error::ConfigError;
+use crate::record_batch::Compression;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -114,6 +115,52 @@ pub(super) fn finish(
     if let Some(e) = properties::unavailable(c.compression) {
         return Err(e);
     }
+    for (property, codec, level) in [
+        (
+            "compression.gzip.level",
+            Compression::Gzip,
+            c.compression_gzip_level,
+        ),
+        (
+            "compression.lz4.level",
+            Compression::Lz4,
+            c.compression_lz4_level,
+        ),
+        (
+            "compression.zstd.level",
+            Compression::Zstd,
+            c.compression_zstd_level,
+        ),
+    ] {
+        compression_level(property, codec, level)?;
+    }
+
+    // Connection setup: a deadline that starts at the first value and
+    // doubles per failed attempt up to the maximum.
+    let setup = c.socket_connection_setup_timeout;
+    let setup_max = c.socket_connection_setup_timeout_max;
+    for (property, d) in [
+        ("socket.connection.setup.timeout.ms", setup),
+        ("socket.connection.setup.timeout.max.ms", setup_max),
+    ] {
+        if d < Duration::from_millis(1) {
+            return Err(ConfigError::new(
+                property,
+                format!("must be at least 1 ms, got {} ms", d.as_millis()),
+            ));
+        }
+    }
+    if setup_max < setup {
+        warnings.push(format!(
+            "socket.connection.setup.timeout.ms ({} ms) is greater than \
+             socket.connection.setup.timeout.max.ms ({} ms): a constant connection setup \
+             timeout of {} ms is used",
+            setup.as_millis(),
+            setup_max.as_millis(),
+            setup_max.as_millis()
+        ));
+    }
+    super::ignored::validate(&c.ignored_properties, warnings)?;
     super::security::validate(c.security_protocol, &c.tls, &c.sasl)?;
 
     c.enable_idempotence = idempotence(&c, explicit.enable_idempotence, warnings)?;
@@ -198,6 +245,22 @@ fn idempotence(
             Ok(false)
         }
     }
+}
+
+/// Checks a `compression.<codec>.level` against the codec's range.
+fn compression_level(property: &str, codec: Compression, level: i32) -> Result<(), ConfigError> {
+    if codec.is_valid_level(level) {
+        return Ok(());
+    }
+    let (min, max) = codec.level_range().unwrap_or_default();
+    let default = match codec {
+        Compression::Gzip => " (or -1, the codec's default)",
+        _ => "",
+    };
+    Err(ConfigError::new(
+        property,
+        format!("must be between {min} and {max}{default}, got {level}"),
+    ))
 }
 
 /// Checks `min <= n <= i32::MAX` for an integer property.

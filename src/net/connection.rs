@@ -290,6 +290,12 @@ impl Connection {
         (self.consumed < self.filled).then(|| self.rbuf[self.consumed])
     }
 
+    /// Whether part of a response frame was received and not yet the rest
+    /// (`connections.max.idle.ms` does not close such a connection).
+    pub fn has_partial_frame(&self) -> bool {
+        self.consumed < self.filled
+    }
+
     /// Whether this connection's TLS handshake is still going on.
     pub fn tls_handshaking(&self) -> bool {
         self.tls.as_ref().is_some_and(|t| t.is_handshaking())

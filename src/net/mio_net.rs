@@ -20,6 +20,24 @@
 //!   all were tried (or a ready connection is lost) the host is resolved
 //!   again. IP literals are used as they are, without a thread (unless they
 //!   are bootstrap servers to canonicalize).
+//! - An attempt's setup deadline (`socket.connection.setup.timeout.ms`)
+//!   doubles with each consecutive failed attempt of the node, up to
+//!   `socket.connection.setup.timeout.max.ms`, with ±20% jitter (the
+//!   reconnect [`Backoff`]); losing a ready connection starts it again. It
+//!   bounds resolving, connecting, TLS and SASL. As in the Java client, the
+//!   ApiVersions exchange is a request bounded by `request.timeout.ms`
+//!   instead (each request of it, from when it is written), and its time
+//!   does not count against the setup deadline: SASL, which comes after it
+//!   here (before it in Java), gets the setup deadline moved by that time.
+//! - `connections.max.idle.ms`: `send` only marks a node as active (it has
+//!   no clock); the next poll stamps it, and so does every socket event. A
+//!   ready connection is idle when nothing is left to write or half read,
+//!   no SASL exchange is going on, and every request written has been
+//!   answered: the network counts the requests written (but Produce with
+//!   `acks=0`, which brokers do not answer) and the responses read. An idle
+//!   connection past the limit is closed (reported as
+//!   [`NetEvent::Disconnected`], without backoff) and opened again on the
+//!   next `connect`.
 
 use super::auth::Authenticator;
 use super::backoff::Backoff;
@@ -35,6 +53,7 @@ use crate::protocol::header::peek_correlation_id;
 use crate::protocol::messages::api_versions::{
     decode_api_versions_response, fallback_version, ApiVersionsRequest, ApiVersionsResponse,
 };
+use crate::protocol::Reader;
 use mio::{Events, Interest, Poll, Token, Waker};
 use std::collections::HashMap;
 use std::io;
@@ -60,8 +79,9 @@ const WAKER_TOKEN: Token = Token(0);
 mod secure;
 
 /// Where a node's connection stands. A connection exists exactly in
-/// `Connecting`, `Handshaking` and `Ready`; one deadline covers resolving,
-/// connecting and the handshake.
+/// `Connecting`, `Handshaking` and `Ready`; the setup deadline
+/// (`socket.connection.setup.timeout.ms`) covers resolving, connecting, TLS
+/// and SASL; ApiVersions has `Node::api_deadline` (`request.timeout.ms`).
 #[derive(Debug, Clone, Copy, Default)]
 enum Phase {
     #[default]
@@ -112,12 +132,32 @@ struct Node {
     /// Frames the sender wrote during a re-authentication: they go out once
     /// it completes.
     held: Vec<Segment>,
+    /// Consecutive failed attempts since the node was last ready: the
+    /// setup deadline grows with them.
+    setup_failures: u32,
+    /// The sender wrote to the connection since the last poll.
+    touched: bool,
+    /// The last traffic on the ready connection (a socket event or a write).
+    last_active: Option<Instant>,
+    /// Requests written to the connection and not answered yet (Produce
+    /// with `acks=0` is not counted: brokers do not answer it).
+    awaiting: usize,
+    /// When the first ApiVersions request of the attempt was written.
+    handshake_started: Option<Instant>,
+    /// When the ApiVersions request in flight times out
+    /// (`request.timeout.ms` after it was written).
+    api_deadline: Option<Instant>,
 }
 
 /// The real network: non-blocking sockets multiplexed with `mio`.
 ///
-/// Resolving, connect and handshake together must finish within the
-/// configured `request.timeout.ms`. Host names are resolved on resolver
+/// Resolving, connect, TLS and SASL together must finish within the
+/// connection setup timeout: `socket.connection.setup.timeout.ms`, doubled
+/// per consecutive failed attempt of the node up to
+/// `socket.connection.setup.timeout.max.ms`, with ±20% jitter; the
+/// ApiVersions exchange in between gets `request.timeout.ms`. A ready
+/// connection with nothing in flight and no traffic for
+/// `connections.max.idle.ms` is closed. Host names are resolved on resolver
 /// threads (`client.dns.lookup`), never on the polling thread. Failed
 /// attempts back off exponentially from `reconnect.backoff.ms` to
 /// `reconnect.backoff.max.ms` with ±20% jitter.
@@ -131,7 +171,14 @@ pub struct MioNetwork {
     backoff: Backoff,
     options: SocketOptions,
     client_id: String,
-    setup_timeout: Duration,
+    /// The connection setup deadline after n failed attempts.
+    setup: Backoff,
+    /// `connections.max.idle.ms`.
+    max_idle: Option<Duration>,
+    /// `request.timeout.ms`, for the ApiVersions exchange.
+    request_timeout: Duration,
+    /// The `now` of the socket event being handled.
+    event_now: Instant,
     max_response_size: usize,
     next_internal_id: i32,
     /// Events not yet handed out by `poll`.
@@ -197,7 +244,13 @@ impl MioNetwork {
                 receive_buffer: config.receive_buffer_bytes,
             },
             client_id: config.client_id.clone(),
-            setup_timeout: config.request_timeout,
+            setup: Backoff::new(
+                config.socket_connection_setup_timeout,
+                config.socket_connection_setup_timeout_max,
+            ),
+            max_idle: config.connections_max_idle,
+            request_timeout: config.request_timeout,
+            event_now: Instant::now(),
             max_response_size: MAX_RESPONSE_SIZE,
             next_internal_id: -1,
             pending: Vec::new(),
@@ -209,6 +262,27 @@ impl MioNetwork {
             sasl,
         };
         Ok((net, waker))
+    }
+
+    /// The setup deadline of `node`'s connection attempt, while it is
+    /// being set up.
+    #[cfg(test)]
+    pub(crate) fn setup_deadline(&self, node: NodeId) -> Option<Instant> {
+        match self.nodes.get(&node)?.phase {
+            Phase::Resolving { deadline }
+            | Phase::Connecting { deadline }
+            | Phase::TlsHandshaking { deadline }
+            | Phase::Handshaking { deadline, .. }
+            | Phase::Authenticating { deadline } => Some(deadline),
+            _ => None,
+        }
+    }
+
+    /// Whether `node`'s connection is in the ApiVersions exchange.
+    #[cfg(test)]
+    pub(crate) fn in_api_versions(&self, node: NodeId) -> bool {
+        let phase = self.nodes.get(&node).map(|n| n.phase);
+        matches!(phase, Some(Phase::Handshaking { .. }))
     }
 
     /// Whether `node` is a bootstrap server to resolve through canonical names.
@@ -294,15 +368,56 @@ impl MioNetwork {
         n.auth = None;
         n.reauth_at = None;
         n.held.clear();
+        (n.touched, n.last_active, n.awaiting) = (false, None, 0);
+        (n.handshake_started, n.api_deadline) = (None, None);
         if matches!(n.phase, Phase::Ready) {
             // The broker may have moved: resolve again.
             (n.resolved, n.next_addr) = (Vec::new(), 0);
+            n.setup_failures = 0;
+        } else {
+            n.setup_failures = n.setup_failures.saturating_add(1);
         }
         let delay = self.backoff.delay(n.failures);
         n.failures = n.failures.saturating_add(1);
         n.phase = Phase::BackingOff(saturating_add(now, delay));
         log::info!("node {node}: disconnected ({reason}); backing off {delay:?}");
         self.pending.push(NetEvent::Disconnected { node, reason });
+    }
+
+    /// Closes a ready connection that was idle for `connections.max.idle.ms`
+    /// and reports it; the node can connect again at once (no backoff).
+    fn close_idle(&mut self, node: NodeId, idle: Duration) {
+        let n = self.nodes.get_mut(&node).expect("idle node");
+        if let Some(mut conn) = n.conn.take() {
+            let _ = self.poll.registry().deregister(&mut conn.stream);
+            self.tokens.remove(&conn.token);
+        }
+        n.phase = Phase::Idle;
+        (n.touched, n.last_active, n.awaiting) = (false, None, 0);
+        (n.resolved, n.next_addr) = (Vec::new(), 0);
+        n.setup_failures = 0;
+        let reason = format!(
+            "idle for {} ms (connections.max.idle.ms): closed",
+            idle.as_millis()
+        );
+        log::debug!("node {node}: {reason}");
+        self.pending.push(NetEvent::Disconnected { node, reason });
+    }
+
+    /// When the node's ready connection becomes idle past
+    /// `connections.max.idle.ms`, if it is idle now (nothing in flight).
+    fn idle_deadline(&self, n: &Node) -> Option<Instant> {
+        let max_idle = self.max_idle?;
+        let conn = n.conn.as_ref()?;
+        let quiet = matches!(n.phase, Phase::Ready)
+            && n.auth.is_none()
+            && n.held.is_empty()
+            && n.broken.is_none()
+            && !n.touched
+            && n.awaiting == 0
+            && conn.pending_bytes() == 0
+            && !conn.has_partial_frame();
+        quiet.then(|| n.last_active.map(|t| saturating_add(t, max_idle)))?
     }
 
     /// A correlation id for internal requests: negative, never colliding
@@ -327,12 +442,16 @@ impl MioNetwork {
         };
         let frame = encode_request(&req, version, correlation_id, Some(&self.client_id))
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let now = self.event_now;
+        let api_deadline = saturating_add(now, self.request_timeout);
         let n = self.nodes.get_mut(&node).expect("node with a connection");
         n.phase = Phase::Handshaking {
             deadline,
             version,
             correlation_id,
         };
+        n.handshake_started.get_or_insert(now);
+        n.api_deadline = Some(api_deadline);
         let conn = n.conn.as_mut().expect("handshaking node has a connection");
         conn.queue(frame);
         conn.flush()
@@ -363,11 +482,17 @@ impl MioNetwork {
         }) = phase
         else {
             match peek_correlation_id(&frame) {
-                Ok(correlation_id) => self.pending.push(NetEvent::Response {
-                    node,
-                    correlation_id,
-                    frame,
-                }),
+                Ok(correlation_id) => {
+                    if correlation_id >= 0 {
+                        let n = self.nodes.get_mut(&node).expect("node with a frame");
+                        n.awaiting = n.awaiting.saturating_sub(1);
+                    }
+                    self.pending.push(NetEvent::Response {
+                        node,
+                        correlation_id,
+                        frame,
+                    })
+                }
                 Err(_) => self.fail(node, "response frame too short".into(), now),
             }
             return;
@@ -394,6 +519,11 @@ impl MioNetwork {
             self.fail(node, reason, now);
         } else {
             log::debug!("node {node}: ApiVersions v{version} answered");
+            // The exchange's time does not count against the setup deadline.
+            let n = self.nodes.get_mut(&node).expect("handshaking node");
+            let started = n.handshake_started.take().unwrap_or(now);
+            n.api_deadline = None;
+            let deadline = saturating_add(deadline, now.saturating_duration_since(started));
             self.negotiated(node, resp, deadline, now);
         }
     }
@@ -403,7 +533,9 @@ impl MioNetwork {
         let Some(&node) = self.tokens.get(&token) else {
             return; // a connection closed earlier in this poll
         };
+        self.event_now = now;
         let n = self.nodes.get_mut(&node).expect("registered node");
+        n.last_active = Some(now);
         let conn = n.conn.as_mut().expect("registered connection");
         if let Phase::Connecting { deadline } = n.phase {
             match connect_finished(&conn.stream) {
@@ -475,7 +607,17 @@ impl MioNetwork {
     fn expire(&mut self, now: Instant) {
         let mut failed = Vec::new();
         let mut reauth = Vec::new();
+        let mut idle = Vec::new();
+        for n in self.nodes.values_mut() {
+            if std::mem::take(&mut n.touched) {
+                n.last_active = Some(now);
+            }
+        }
         for (&node, n) in &self.nodes {
+            if self.idle_deadline(n).is_some_and(|t| t <= now) {
+                idle.push(node);
+                continue;
+            }
             if let Some(reason) = &n.broken {
                 failed.push((node, reason.clone()));
                 continue;
@@ -486,16 +628,20 @@ impl MioNetwork {
                     let reason = format!("cannot resolve {host}:{port}: timed out");
                     failed.push((node, reason));
                 }
+                Phase::Handshaking { deadline, .. }
+                    if n.api_deadline.unwrap_or(deadline) <= now =>
+                {
+                    let reason = "ApiVersions handshake timed out (request.timeout.ms)";
+                    failed.push((node, reason.to_owned()));
+                }
                 Phase::Connecting { deadline }
                 | Phase::TlsHandshaking { deadline }
-                | Phase::Handshaking { deadline, .. }
                 | Phase::Authenticating { deadline }
                     if deadline <= now =>
                 {
                     let what = match n.phase {
                         Phase::Connecting { .. } => "connect",
                         Phase::TlsHandshaking { .. } => "TLS handshake",
-                        Phase::Handshaking { .. } => "ApiVersions handshake",
                         _ => "SASL authentication",
                     };
                     failed.push((node, format!("{what} timed out")));
@@ -509,6 +655,11 @@ impl MioNetwork {
         for (node, reason) in failed {
             self.fail(node, reason, now);
         }
+        if let Some(max_idle) = self.max_idle {
+            for node in idle {
+                self.close_idle(node, max_idle);
+            }
+        }
         for node in reauth {
             log::debug!("node {node}: re-authenticating before the session ends");
             if let Some(n) = self.nodes.get_mut(&node) {
@@ -518,17 +669,21 @@ impl MioNetwork {
         }
     }
 
-    /// The earliest resolve/connect/handshake deadline, if any.
+    /// The earliest resolve/connect/handshake deadline, re-authentication
+    /// or idle connection closing, if any.
     fn next_deadline(&self) -> Option<Instant> {
         self.nodes
             .values()
             .filter_map(|n| match n.phase {
+                Phase::Handshaking { deadline, .. } => Some(n.api_deadline.unwrap_or(deadline)),
                 Phase::Resolving { deadline }
                 | Phase::Connecting { deadline }
                 | Phase::TlsHandshaking { deadline }
-                | Phase::Handshaking { deadline, .. }
                 | Phase::Authenticating { deadline } => Some(deadline),
-                Phase::Ready if n.auth.is_none() => n.reauth_at,
+                Phase::Ready if n.auth.is_none() => [n.reauth_at, self.idle_deadline(n)]
+                    .into_iter()
+                    .flatten()
+                    .min(),
                 _ => None,
             })
             .min()
@@ -585,7 +740,9 @@ impl Network for MioNetwork {
         if self.state(node, now) != ConnState::Disconnected {
             return;
         }
-        if let Err(reason) = self.start(node, saturating_add(now, self.setup_timeout)) {
+        let failures = self.nodes.get(&node).map_or(0, |n| n.setup_failures);
+        let timeout = self.setup.delay(failures);
+        if let Err(reason) = self.start(node, saturating_add(now, timeout)) {
             self.fail(node, reason, now);
         }
     }
@@ -601,6 +758,8 @@ impl Network for MioNetwork {
         let (Phase::Ready, Some(conn)) = (n.phase, n.conn.as_mut()) else {
             return Err(NetError::NotReady(frame));
         };
+        n.touched = true;
+        n.awaiting += usize::from(awaits_answer(&frame));
         if n.auth.is_some() {
             n.held.push(Segment::Owned(frame));
             return Ok(());
@@ -623,6 +782,9 @@ impl Network for MioNetwork {
             return Err(NetError::NotReady(Vec::new()));
         }
         let n = self.nodes.get_mut(&node).expect("checked");
+        n.touched = true;
+        let head = segments.first().map_or(&[][..], Segment::as_slice);
+        n.awaiting += usize::from(awaits_answer(head));
         if n.auth.is_some() {
             n.held.extend(segments);
             return Ok(());
@@ -694,4 +856,38 @@ impl Network for MioNetwork {
         events.append(&mut self.pending);
         Ok(())
     }
+}
+
+/// Whether the broker answers the request whose frame (size prefix first)
+/// starts with `head`: every request but Produce with `acks=0`. A head too
+/// short to tell counts as answered (which can only keep a connection open).
+pub(super) fn awaits_answer(head: &[u8]) -> bool {
+    produce_acks(head) != Some(0)
+}
+
+/// The `acks` of a Produce request frame (request header v1 or v2, then
+/// `transactional_id` from v3 on, then `acks`); `None` for other requests.
+fn produce_acks(head: &[u8]) -> Option<i16> {
+    use crate::protocol::messages::produce::API_KEY as PRODUCE;
+    let mut r = Reader::new(head.get(4..)?);
+    if r.i16().ok()? != PRODUCE {
+        return None;
+    }
+    let version = r.i16().ok()?;
+    let flexible = version >= 9;
+    r.i32().ok()?; // correlation id
+    let client_id = r.i16().ok()?;
+    r.take(usize::try_from(client_id).unwrap_or(0)).ok()?;
+    if flexible {
+        r.skip_tagged_fields().ok()?;
+    }
+    if version >= 3 {
+        let len = if flexible {
+            i64::from(r.uvarint().ok()?) - 1
+        } else {
+            i64::from(r.i16().ok()?)
+        };
+        r.take(usize::try_from(len).unwrap_or(0)).ok()?;
+    }
+    r.i16().ok()
 }

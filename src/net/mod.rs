@@ -37,8 +37,13 @@
 //! wakes the poll. A lookup that hangs delays only its own node, which
 //! counts as [`ConnState::Connecting`] meanwhile and fails with a
 //! `cannot resolve host:port: ...` reason (then backs off as after any
-//! failure) when the lookup fails or outlasts `request.timeout.ms`, the
-//! deadline that covers resolving, connecting and the handshake. IP
+//! failure) when the lookup fails or outlasts the connection setup
+//! deadline (`socket.connection.setup.timeout.ms`, doubled per consecutive
+//! failed attempt of the node up to `socket.connection.setup.timeout.max.ms`),
+//! which covers resolving, connecting, TLS and SASL; the ApiVersions
+//! exchange is bounded by `request.timeout.ms`. A ready connection with
+//! nothing in flight and no traffic for `connections.max.idle.ms` is closed
+//! (a [`NetEvent::Disconnected`], no backoff) and opened on demand. IP
 //! literals need no thread. The resolved addresses are tried in turn, one
 //! per connect attempt, and the host is resolved again once all were tried
 //! or a ready connection is lost; `client.dns.lookup =

@@ -3,16 +3,27 @@
 //!
 //! # Wire formats
 //!
-//! - gzip: one gzip member (flate2, default level 6, like the Java client).
+//! - gzip: one gzip member (flate2; level 6 unless a level 1–9 is given,
+//!   like the Java client's `compression.gzip.level`).
 //! - snappy: written as **one raw snappy block**, like librdkafka, franz-go and
 //!   rskafka; read both raw and the xerial "snappy-java" framing of the Java
 //!   client. Google's stream framing (`0xff sNaPpY`) is never used.
 //! - lz4: the standard LZ4 frame (magic `0x184D2204`) with a correct header
 //!   checksum, 64 KiB independent blocks, no block or content checksum: the
 //!   frame the Java client's `KafkaLZ4BlockOutputStream` writes for magic 2.
-//! - zstd: one standard zstd frame, level 3 (Kafka's and librdkafka's
-//!   default) through libzstd with the `zstd` feature, otherwise through
-//!   ruzstd's fastest level (about zstd level 1) with `zstd-pure`.
+//! - zstd: one standard zstd frame through libzstd with the `zstd` feature,
+//!   at level 3 (Kafka's and librdkafka's default) or the level given
+//!   (`compression.zstd.level`, -131072 to 22); with `zstd-pure` instead,
+//!   through ruzstd's fastest level (about zstd level 1) whatever the level.
+//!
+//! # Levels
+//!
+//! [`compress_into_level`] takes a level with the Java client's meaning
+//! (`compression.gzip.level`, `compression.lz4.level`,
+//! `compression.zstd.level`; see [`Compression::level_range`] and
+//! [`Compression::default_level`]). lz4_flex has a single (fast) mode, so an
+//! lz4 level is checked but does not change the output; none and snappy have
+//! no levels.
 //!
 //! # Implementation notes
 //!
@@ -90,6 +101,40 @@ impl Compression {
         }
     }
 
+    /// The levels `compression.<codec>.level` accepts, as the Java client:
+    /// gzip 1–9 (and -1, its default), lz4 1–17, zstd -131072–22; `None`
+    /// for none and snappy, which have no levels.
+    pub const fn level_range(self) -> Option<(i32, i32)> {
+        match self {
+            Compression::Gzip => Some((1, 9)),
+            Compression::Lz4 => Some((1, 17)),
+            Compression::Zstd => Some((ZSTD_MIN_LEVEL, 22)),
+            Compression::None | Compression::Snappy => None,
+        }
+    }
+
+    /// The Java client's default level: gzip -1 (the codec's own default,
+    /// 6), lz4 9, zstd 3; `None` for none and snappy.
+    pub const fn default_level(self) -> Option<i32> {
+        match self {
+            Compression::Gzip => Some(-1),
+            Compression::Lz4 => Some(9),
+            Compression::Zstd => Some(3),
+            Compression::None | Compression::Snappy => None,
+        }
+    }
+
+    /// Whether `level` is a valid level of this codec (any level is, for
+    /// none and snappy, which ignore it).
+    pub const fn is_valid_level(self, level: i32) -> bool {
+        match self.level_range() {
+            None => true,
+            Some((min, max)) => {
+                (min <= level && level <= max) || matches!(self, Compression::Gzip) && level == -1
+            }
+        }
+    }
+
     /// Whether this build can compress and decompress with the codec: false
     /// when its cargo feature (`gzip`, `lz4`, `zstd` or `zstd-pure`) is off.
     pub const fn is_available(self) -> bool {
@@ -137,6 +182,10 @@ impl FromStr for Compression {
     }
 }
 
+/// The lowest zstd level (libzstd's `ZSTD_minCLevel()`, and the Java
+/// client's bound).
+const ZSTD_MIN_LEVEL: i32 = -131_072;
+
 /// A compression or decompression failure. Never a panic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CompressionError {
@@ -155,6 +204,13 @@ pub enum CompressionError {
         codec: Compression,
         /// The limit that was hit.
         limit: usize,
+    },
+    /// The level is outside [`Compression::level_range`].
+    InvalidLevel {
+        /// The codec.
+        codec: Compression,
+        /// The level given.
+        level: i32,
     },
     /// The codec reported an error (corrupt input, internal failure).
     Codec {
@@ -186,6 +242,9 @@ impl fmt::Display for CompressionError {
             CompressionError::OutputTooLarge { codec, limit } => {
                 write!(f, "{codec} data decompresses to more than {limit} bytes")
             }
+            CompressionError::InvalidLevel { codec, level } => {
+                write!(f, "{level} is not a {codec} compression level")
+            }
             CompressionError::Codec { codec, message } => write!(f, "{codec}: {message}"),
         }
     }
@@ -193,13 +252,31 @@ impl fmt::Display for CompressionError {
 
 impl std::error::Error for CompressionError {}
 
-/// Compresses `input` with `codec` and appends the result to `out`.
+/// Compresses `input` with `codec` at its default level
+/// ([`Compression::default_level`]) and appends the result to `out`.
 /// [`Compression::None`] appends `input` unchanged.
 pub fn compress_into(
     codec: Compression,
     input: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<(), CompressionError> {
+    compress_into_level(codec, codec.default_level().unwrap_or(0), input, out)
+}
+
+/// Compresses `input` with `codec` at `level` (the Java client's levels, see
+/// [`Compression::level_range`]; ignored by none and snappy, checked but
+/// without effect for lz4, and for zstd with `zstd-pure`) and appends the
+/// result to `out`. A level outside the range is
+/// [`CompressionError::InvalidLevel`].
+pub fn compress_into_level(
+    codec: Compression,
+    level: i32,
+    input: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), CompressionError> {
+    if !codec.is_valid_level(level) {
+        return Err(CompressionError::InvalidLevel { codec, level });
+    }
     match codec {
         Compression::None => {
             out.extend_from_slice(input);
@@ -207,11 +284,11 @@ pub fn compress_into(
         }
         Compression::Snappy => snappy_compress(input, out),
         #[cfg(feature = "gzip")]
-        Compression::Gzip => gzip_compress(input, out),
+        Compression::Gzip => gzip_compress(input, level, out),
         #[cfg(feature = "lz4")]
         Compression::Lz4 => lz4_compress(input, out),
         #[cfg(feature = "zstd")]
-        Compression::Zstd => zstd_compress(input, out),
+        Compression::Zstd => zstd_compress(input, level, out),
         #[cfg(all(feature = "zstd-pure", not(feature = "zstd")))]
         Compression::Zstd => zstd_pure_compress_into(input, out),
         #[allow(unreachable_patterns)]
@@ -352,11 +429,16 @@ fn snappy_block(block: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), Com
 
 // ---------------------------------------------------------------- gzip
 
+/// Writes one gzip member at `level` (1–9; -1 is flate2's default, 6).
 #[cfg(feature = "gzip")]
-fn gzip_compress(input: &[u8], out: &mut Vec<u8>) -> Result<(), CompressionError> {
+fn gzip_compress(input: &[u8], level: i32, out: &mut Vec<u8>) -> Result<(), CompressionError> {
     use std::io::Write;
     let codec = Compression::Gzip;
-    let mut enc = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+    let level = match u32::try_from(level) {
+        Ok(l) => flate2::Compression::new(l),
+        Err(_) => flate2::Compression::default(),
+    };
+    let mut enc = flate2::write::GzEncoder::new(out, level);
     enc.write_all(input)
         .map_err(|e| CompressionError::codec(codec, e))?;
     enc.finish()
@@ -416,16 +498,14 @@ fn lz4_compress(input: &[u8], out: &mut Vec<u8>) -> Result<(), CompressionError>
 
 // ---------------------------------------------------------------- zstd
 
-/// Kafka's and librdkafka's default zstd level.
+/// Writes one zstd frame at `level` through libzstd.
 #[cfg(feature = "zstd")]
-pub(crate) const ZSTD_LEVEL: i32 = 3;
-
-#[cfg(feature = "zstd")]
-fn zstd_compress(input: &[u8], out: &mut Vec<u8>) -> Result<(), CompressionError> {
+fn zstd_compress(input: &[u8], level: i32, out: &mut Vec<u8>) -> Result<(), CompressionError> {
     use std::cell::RefCell;
     thread_local! {
-        // A compression context is a few hundred KiB: keep one per thread.
-        static CCTX: RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        // A compression context is a few hundred KiB: keep one per thread,
+        // with the level it is set to.
+        static CCTX: RefCell<Option<(i32, zstd::bulk::Compressor<'static>)>> =
             const { RefCell::new(None) };
     }
     let codec = Compression::Zstd;
@@ -433,10 +513,14 @@ fn zstd_compress(input: &[u8], out: &mut Vec<u8>) -> Result<(), CompressionError
     out.resize(start + zstd::zstd_safe::compress_bound(input.len()), 0);
     let n = CCTX.with(|cell| {
         let mut slot = cell.borrow_mut();
-        let cctx = match &mut *slot {
+        let (at, cctx) = match &mut *slot {
             Some(c) => c,
-            None => slot.insert(zstd::bulk::Compressor::new(ZSTD_LEVEL)?),
+            None => slot.insert((level, zstd::bulk::Compressor::new(level)?)),
         };
+        if *at != level {
+            cctx.set_compression_level(level)?;
+            *at = level;
+        }
         cctx.compress_to_buffer(input, &mut out[start..])
     });
     let n = n.map_err(|e| CompressionError::codec(codec, e))?;
@@ -633,7 +717,7 @@ mod tests {
     fn zstd_backends_read_each_other() {
         let input = sample(100_000);
         let mut c = Vec::new();
-        zstd_compress(&input, &mut c).unwrap();
+        zstd_compress(&input, 3, &mut c).unwrap();
         assert_eq!(zstd_pure_decompress(&c, input.len()).unwrap(), input);
         let mut p = Vec::new();
         zstd_pure_compress_into(&input, &mut p).unwrap();
@@ -642,6 +726,111 @@ mod tests {
             input
         );
         assert!(zstd_pure_decompress(&c, 1000).is_err());
+    }
+
+    #[test]
+    fn levels_ranges_and_defaults_are_javas() {
+        use Compression::*;
+        assert_eq!(Gzip.level_range(), Some((1, 9)));
+        assert_eq!(Lz4.level_range(), Some((1, 17)));
+        assert_eq!(Zstd.level_range(), Some((-131_072, 22)));
+        assert_eq!(
+            (None.level_range(), Snappy.level_range()),
+            (Option::None, Option::None)
+        );
+        assert_eq!(Gzip.default_level(), Some(-1));
+        assert_eq!(Lz4.default_level(), Some(9));
+        assert_eq!(Zstd.default_level(), Some(3));
+        for c in [Gzip, Lz4, Zstd] {
+            assert!(c.is_valid_level(c.default_level().unwrap()), "{c}");
+            let (min, max) = c.level_range().unwrap();
+            assert!(c.is_valid_level(min) && c.is_valid_level(max));
+            assert!(!c.is_valid_level(max + 1) && !c.is_valid_level(min - 1) || c == Gzip);
+        }
+        assert!(Gzip.is_valid_level(-1) && !Gzip.is_valid_level(0) && !Gzip.is_valid_level(-2));
+        assert!(!Gzip.is_valid_level(10) && !Lz4.is_valid_level(0) && !Lz4.is_valid_level(18));
+        assert!(Zstd.is_valid_level(0) && !Zstd.is_valid_level(23));
+        assert!(None.is_valid_level(12345) && Snappy.is_valid_level(-7));
+        let mut out = Vec::new();
+        for (c, level) in [
+            (Gzip, 0),
+            (Gzip, 10),
+            (Lz4, 18),
+            (Zstd, 23),
+            (Zstd, -131_073),
+        ] {
+            assert_eq!(
+                compress_into_level(c, level, b"abc", &mut out),
+                Err(CompressionError::InvalidLevel { codec: c, level })
+            );
+        }
+        assert!(out.is_empty());
+        let e = CompressionError::InvalidLevel {
+            codec: Gzip,
+            level: 10,
+        };
+        assert_eq!(e.to_string(), "10 is not a gzip compression level");
+    }
+
+    #[cfg(feature = "gzip")]
+    #[test]
+    fn gzip_level_changes_the_output() {
+        let input = sample(200_000);
+        let size = |level| {
+            let mut out = Vec::new();
+            compress_into_level(Compression::Gzip, level, &input, &mut out).unwrap();
+            assert_eq!(
+                decompress(Compression::Gzip, &out, input.len()).unwrap(),
+                input
+            );
+            out
+        };
+        let (fast, default, best) = (size(1), size(-1), size(9));
+        assert!(fast.len() > best.len(), "{} vs {}", fast.len(), best.len());
+        assert_eq!(default, size(6), "-1 is flate2's default level, 6");
+        let mut plain = Vec::new();
+        compress_into(Compression::Gzip, &input, &mut plain).unwrap();
+        assert_eq!(plain, default, "compress_into uses the default level");
+    }
+
+    #[cfg(feature = "zstd")]
+    #[test]
+    fn zstd_level_is_used() {
+        let input = sample(200_000);
+        let frame = |level| {
+            let mut out = Vec::new();
+            compress_into_level(Compression::Zstd, level, &input, &mut out).unwrap();
+            assert_eq!(
+                decompress(Compression::Zstd, &out, input.len()).unwrap(),
+                input
+            );
+            out
+        };
+        // The thread's context switches levels back and forth.
+        let (l3, l19, fast, again) = (frame(3), frame(19), frame(-50), frame(3));
+        assert_eq!(l3, again);
+        assert!(l19.len() < l3.len(), "{} vs {}", l19.len(), l3.len());
+        assert!(fast.len() > l3.len(), "{} vs {}", fast.len(), l3.len());
+        assert_eq!(
+            l3,
+            zstd::bulk::compress(&input, 3).unwrap(),
+            "a plain level 3 frame"
+        );
+        assert_eq!(l19, zstd::bulk::compress(&input, 19).unwrap());
+        let mut plain = Vec::new();
+        compress_into(Compression::Zstd, &input, &mut plain).unwrap();
+        assert_eq!(plain, l3, "compress_into uses level 3");
+    }
+
+    #[cfg(feature = "lz4")]
+    #[test]
+    fn lz4_levels_are_checked_but_fast_always() {
+        let input = sample(100_000);
+        let mut fast = Vec::new();
+        compress_into_level(Compression::Lz4, 1, &input, &mut fast).unwrap();
+        let mut high = Vec::new();
+        compress_into_level(Compression::Lz4, 17, &input, &mut high).unwrap();
+        assert_eq!(fast, high, "lz4_flex has one mode");
     }
 
     #[test]

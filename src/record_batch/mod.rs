@@ -50,7 +50,8 @@ mod writer;
 mod tests;
 
 pub use compression::{
-    compress_into, decompress, Compression, CompressionError, ParseCompressionError,
+    compress_into, compress_into_level, decompress, Compression, CompressionError,
+    ParseCompressionError,
 };
 #[cfg(feature = "zstd-pure")]
 pub use compression::{zstd_pure_compress_into, zstd_pure_decompress};

@@ -92,6 +92,7 @@ fn options() -> impl Strategy<Value = BatchOptions> {
         .prop_map(
             |(compression, pid, epoch, seq, transactional)| BatchOptions {
                 compression,
+                compression_level: None,
                 producer_id: pid,
                 producer_epoch: epoch,
                 base_sequence: seq,

@@ -1,7 +1,7 @@
 //! The hot-path batch writer: records are appended, uncompressed, to one
 //! growing buffer behind a reserved 61-byte header, which `finish` fills in.
 
-use super::compression::{compress_into, compressed_bound, Compression, CompressionError};
+use super::compression::{compress_into_level, compressed_bound, Compression, CompressionError};
 use super::layout::{
     write_header, HeaderFields, BATCH_HEADER_SIZE, LENGTH_FIELD_END, TRANSACTIONAL_BIT,
 };
@@ -13,6 +13,9 @@ use crate::protocol::Put;
 pub struct BatchOptions {
     /// The codec for the records section.
     pub compression: Compression,
+    /// The codec's level (`compression.<codec>.level`, see
+    /// [`Compression::level_range`]); `None` for its default level.
+    pub compression_level: Option<i32>,
     /// Producer id, -1 when not idempotent.
     pub producer_id: i64,
     /// Producer epoch, -1 when not idempotent.
@@ -28,6 +31,7 @@ impl Default for BatchOptions {
     fn default() -> Self {
         BatchOptions {
             compression: Compression::None,
+            compression_level: None,
             producer_id: -1,
             producer_epoch: -1,
             base_sequence: -1,
@@ -47,10 +51,17 @@ impl BatchOptions {
         }
     }
 
-    /// The same options with `compression`.
+    /// The same options with `compression` at its default level.
     pub fn with_compression(self, compression: Compression) -> Self {
+        self.with_compression_level(compression, None)
+    }
+
+    /// The same options with `compression` at `level` (`None`: the codec's
+    /// default level).
+    pub fn with_compression_level(self, compression: Compression, level: Option<i32>) -> Self {
         BatchOptions {
             compression,
+            compression_level: level,
             ..self
         }
     }
@@ -310,8 +321,9 @@ impl BatchWriter {
     ///
     /// # Errors
     ///
-    /// [`CompressionError::Unavailable`] if the codec's feature is off, and
-    /// [`CompressionError::InputTooLarge`] if the batch would exceed
+    /// [`CompressionError::Unavailable`] if the codec's feature is off,
+    /// [`CompressionError::InvalidLevel`] for a level out of the codec's
+    /// range, and [`CompressionError::InputTooLarge`] if the batch would exceed
     /// `i32::MAX` bytes; the records are lost with the writer, so check
     /// [`Compression::is_available`] before appending.
     pub fn finish(self, options: &BatchOptions) -> Result<Vec<u8>, CompressionError> {
@@ -352,7 +364,8 @@ impl BatchWriter {
         let mut out =
             Vec::with_capacity(BATCH_HEADER_SIZE + compressed_bound(codec, records.len()));
         out.resize(BATCH_HEADER_SIZE, 0);
-        compress_into(codec, records, &mut out)?;
+        let level = options.compression_level.or(codec.default_level());
+        compress_into_level(codec, level.unwrap_or(0), records, &mut out)?;
         if too_large(out.len()) {
             let len = out.len();
             return Err(CompressionError::InputTooLarge { codec, len });
@@ -508,6 +521,32 @@ mod tests {
         assert_eq!(h.last_offset_delta, 2);
         let ts: Vec<i64> = b.records.iter().map(|r| r.timestamp).collect();
         assert_eq!(ts, [100, 40, 250]);
+    }
+
+    #[cfg(feature = "gzip")]
+    #[test]
+    fn the_level_reaches_the_codec() {
+        let mut w = BatchWriter::new();
+        for i in 0..2000u32 {
+            let value = format!("record {} of a compressible batch", i % 50);
+            w.append(1, None, Some(value.as_bytes()), &[]);
+        }
+        let finish = |level| {
+            let opts = BatchOptions::default().with_compression_level(Compression::Gzip, level);
+            w.clone().finish(&opts)
+        };
+        let (fast, best, default) = (finish(Some(1)), finish(Some(9)), finish(None));
+        let (fast, best, default) = (fast.unwrap(), best.unwrap(), default.unwrap());
+        assert!(fast.len() > best.len(), "{} vs {}", fast.len(), best.len());
+        assert_eq!(default, finish(Some(-1)).unwrap());
+        assert_eq!(read_batches(&best).unwrap()[0].records.len(), 2000);
+        assert_eq!(
+            finish(Some(10)),
+            Err(CompressionError::InvalidLevel {
+                codec: Compression::Gzip,
+                level: 10
+            })
+        );
     }
 
     #[test]

@@ -268,7 +268,8 @@ impl<N: Network> Sender<N> {
                 continue;
             }
             if !b.is_sealed() || b.base_sequence < 0 {
-                let mut options = BatchOptions::default().with_compression(cfg.compression);
+                let mut options = BatchOptions::default()
+                    .with_compression_level(cfg.compression, cfg.compression_level());
                 options.transactional = self.txn.is_some();
                 if let Some(idem) = self.idempotence.as_mut() {
                     options.producer_id = idem.producer_id;
@@ -643,7 +644,7 @@ impl<N: Network> Sender<N> {
             && now < saturating_add(batch.created, cfg.delivery_timeout)
         {
             let original = batch.result.clone();
-            batch = match batch.split(cfg.compression) {
+            batch = match batch.split(cfg.compression, cfg.compression_level()) {
                 Ok((parts, outcome)) => {
                     log::info!(
                         "{code}: splitting a batch for {}[{}] in two",

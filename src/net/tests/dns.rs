@@ -198,7 +198,8 @@ fn lookup_past_setup_timeout_fails_and_late_answer_is_ignored() {
         Ok(vec![local(port)])
     });
     let config = crate::ProducerConfig {
-        request_timeout: Duration::from_millis(300),
+        socket_connection_setup_timeout: Duration::from_millis(300),
+        socket_connection_setup_timeout_max: Duration::from_millis(300),
         ..test_config()
     };
     let (mut net, _waker) = MioNetwork::with_resolver(&config, resolver).unwrap();
@@ -262,7 +263,8 @@ fn retry_waits_for_the_lookup_still_running() {
         Ok(vec![local(port)])
     });
     let config = crate::ProducerConfig {
-        request_timeout: Duration::from_millis(300),
+        socket_connection_setup_timeout: Duration::from_millis(300),
+        socket_connection_setup_timeout_max: Duration::from_millis(300),
         ..test_config()
     };
     let (mut net, _waker) = MioNetwork::with_resolver(&config, resolver).unwrap();

@@ -4,6 +4,7 @@
 mod dns;
 mod dns_canonical;
 mod fake;
+mod idle_and_setup;
 mod mio_local;
 mod mock_cluster;
 
