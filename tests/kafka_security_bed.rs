@@ -30,7 +30,7 @@ use common::secure::{
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -209,56 +209,45 @@ fn round_trip(
     topic
 }
 
+/// Takes this test's turn and the broker of `shared` (`None`: skipped),
+/// and says when `what` is ready. Returns the turn, the test's start and
+/// the broker.
+fn take_turn(
+    shared: fn() -> Option<&'static SecureKafka>,
+    what: &str,
+) -> Option<(MutexGuard<'static, ()>, Instant, &'static SecureKafka)> {
+    let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let t0 = Instant::now();
+    let k = shared()?;
+    eprintln!(
+        "bed: {what} ready after {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
+    Some((serial, t0, k))
+}
+
 #[test]
 fn every_secure_listener_works_with_kafka_java_clients() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let t0 = Instant::now();
-    let Some(k) = SecureKafka::shared() else {
+    let Some((_serial, t0, k)) = take_turn(SecureKafka::shared, "secure Kafka") else {
         return;
     };
     let _logs = k.logs_on_panic();
-    eprintln!(
-        "bed: secure Kafka ready after {:.1} s",
-        t0.elapsed().as_secs_f64()
-    );
     tls_checks(k);
 
     let mut timings = Vec::new();
+    use JavaAuth::{ClientCert, OAuthBearer, Plain, ScramSha256, ScramSha512};
+    use Listener::{SaslPlaintext, SaslSsl, Ssl};
     let cases = [
-        ("sasl-ssl-plain", Listener::SaslSsl, JavaAuth::Plain(ALICE)),
-        (
-            "sasl-ssl-scram256",
-            Listener::SaslSsl,
-            JavaAuth::ScramSha256(ALICE),
-        ),
+        ("sasl-ssl-plain", SaslSsl, Plain(ALICE)),
+        ("sasl-ssl-scram256", SaslSsl, ScramSha256(ALICE)),
         // 8192 iterations.
-        (
-            "sasl-ssl-scram512",
-            Listener::SaslSsl,
-            JavaAuth::ScramSha512(BOB),
-        ),
+        ("sasl-ssl-scram512", SaslSsl, ScramSha512(BOB)),
         // A `=` in the user name (sent as `=3D`) and in the password.
-        (
-            "sasl-ssl-scram256-escaped",
-            Listener::SaslSsl,
-            JavaAuth::ScramSha256(CAROL),
-        ),
-        (
-            "sasl-ssl-oauthbearer",
-            Listener::SaslSsl,
-            JavaAuth::OAuthBearer("alice"),
-        ),
-        ("ssl-mtls", Listener::Ssl, JavaAuth::ClientCert),
-        (
-            "sasl-plaintext-plain",
-            Listener::SaslPlaintext,
-            JavaAuth::Plain(ADMIN),
-        ),
-        (
-            "sasl-plaintext-scram512",
-            Listener::SaslPlaintext,
-            JavaAuth::ScramSha512(ALICE),
-        ),
+        ("sasl-ssl-scram256-escaped", SaslSsl, ScramSha256(CAROL)),
+        ("sasl-ssl-oauthbearer", SaslSsl, OAuthBearer("alice")),
+        ("ssl-mtls", Ssl, ClientCert),
+        ("sasl-plaintext-plain", SaslPlaintext, Plain(ADMIN)),
+        ("sasl-plaintext-scram512", SaslPlaintext, ScramSha512(ALICE)),
     ];
     let mut topics = Vec::new();
     for (name, listener, auth) in cases {
@@ -343,17 +332,12 @@ fn every_secure_listener_works_with_kafka_java_clients() {
 
 #[test]
 fn reauth_instance_limits_sessions_and_java_client_reauthenticates() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let t0 = Instant::now();
-    let Some(k) = SecureKafka::shared_reauth() else {
+    let what = "secure Kafka (re-authentication)";
+    let Some((_serial, t0, k)) = take_turn(SecureKafka::shared_reauth, what) else {
         return;
     };
     let _logs = k.logs_on_panic();
     assert_eq!(k.reauth, Some(REAUTH));
-    eprintln!(
-        "bed: secure Kafka (re-authentication) ready after {:.1} s",
-        t0.elapsed().as_secs_f64()
-    );
     let mark = k.log_len();
     let topic = k.new_topic("sec-reauth", 1);
     // One producer, one connection, a pause longer than the session.

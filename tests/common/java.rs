@@ -7,6 +7,8 @@
 //!   3.9.x and 4.x), its output parsed back into [`Consumed`] records.
 //! - [`batch_codecs`]: `DumpLogSegments` on the brokers' segment files, for
 //!   the codec of every stored batch and Kafka's CRC check of it.
+//! - [`run_java_tool`]: the runner under both (and under the console tools
+//!   of [`super::secure`]), returning a [`ToolRun`].
 //!
 //! Run with `--from-beginning --max-messages N --timeout-ms T` and the
 //! formatter properties below (`--property` on 3.9, `--formatter-property`
@@ -27,11 +29,12 @@
 #![allow(dead_code)]
 
 use super::kafka::{KafkaCluster, Version};
+use super::node::spawn_tied;
 use super::Consumed;
 use std::collections::BTreeSet;
-use std::io::Read;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// Column separator (`key.separator`): ASCII unit separator.
@@ -44,6 +47,14 @@ pub const EOL: &str = "\u{1d}\n";
 /// What a null prints as (`null.literal`).
 pub const NULL: &str = "\u{1a}NULL\u{1a}";
 
+/// The log4j2 config of a tool's JVM: its log goes to stderr (never into
+/// the records on stdout), warnings and up.
+pub const TOOLS_LOG4J2: &str =
+    "status = error\nappender.err.type = Console\nappender.err.name = STDERR\n\
+     appender.err.target = SYSTEM_ERR\nappender.err.layout.type = PatternLayout\n\
+     appender.err.layout.pattern = [%d] %p %m (%c)%n\nrootLogger.level = WARN\n\
+     rootLogger.appenderRef.err.ref = STDERR\n";
+
 /// Logging of the tool's JVM goes to stderr (never into the records on
 /// stdout), warnings and up: log4j2 for 4.x, reload4j for 3.9.
 fn log_configs() -> (std::path::PathBuf, std::path::PathBuf) {
@@ -51,14 +62,7 @@ fn log_configs() -> (std::path::PathBuf, std::path::PathBuf) {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let log4j2 = dir.join("log4j2.properties");
     let log4j = dir.join("log4j.properties");
-    std::fs::write(
-        &log4j2,
-        "status = error\nappender.err.type = Console\nappender.err.name = STDERR\n\
-         appender.err.target = SYSTEM_ERR\nappender.err.layout.type = PatternLayout\n\
-         appender.err.layout.pattern = [%d] %p %m (%c)%n\nrootLogger.level = WARN\n\
-         rootLogger.appenderRef.err.ref = STDERR\n",
-    )
-    .expect("write log4j2 config");
+    std::fs::write(&log4j2, TOOLS_LOG4J2).expect("write log4j2 config");
     std::fs::write(
         &log4j,
         "log4j.rootLogger=WARN, stderr\n\
@@ -69,6 +73,123 @@ fn log_configs() -> (std::path::PathBuf, std::path::PathBuf) {
     )
     .expect("write log4j config");
     (log4j2, log4j)
+}
+
+/// A finished (or killed) run of a Java tool.
+#[derive(Debug)]
+pub struct ToolRun {
+    /// Its exit status; `None` when it was killed at its time limit.
+    pub status: Option<ExitStatus>,
+    /// Stdout.
+    pub stdout: Vec<u8>,
+    /// Stderr (its log, WARN and up).
+    pub stderr: String,
+    /// How long it ran.
+    pub elapsed: Duration,
+}
+
+impl ToolRun {
+    /// Exited with status 0.
+    pub fn success(&self) -> bool {
+        self.status.is_some_and(|s| s.success())
+    }
+
+    /// `exit status: N`, or `killed`.
+    pub fn outcome(&self) -> String {
+        match self.status {
+            Some(s) => s.to_string(),
+            None => "killed".to_string(),
+        }
+    }
+}
+
+/// The last part of a class name (`ConsoleConsumer`).
+pub fn short_class(class: &str) -> &str {
+    class.rsplit('.').next().unwrap_or(class)
+}
+
+/// Runs the Kafka tool `class` with `args` in a small JVM on `jars`
+/// (`logging`: its logging options, e.g. `-Dlog4j2.configurationFile=...`),
+/// feeding it `stdin` (lines, with a pause between them; none: an empty
+/// stdin) and killing it after `limit`. The JVM gets SIGKILL if this
+/// process dies first. Never panics on the tool's failure.
+pub fn run_java_tool(
+    jars: &Path,
+    logging: &[String],
+    class: &str,
+    args: &[String],
+    stdin: Option<(Vec<Vec<u8>>, Duration)>,
+    limit: Duration,
+) -> ToolRun {
+    let mut cmd = Command::new("java");
+    cmd.args([
+        "-Xms64m",
+        "-Xmx256m",
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
+    ])
+    .args(["-Dfile.encoding=UTF-8", "-Dsun.stdout.encoding=UTF-8"])
+    .args(logging)
+    .arg("-cp")
+    .arg(format!("{}/*", jars.display()))
+    .arg(class)
+    .args(args)
+    .stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let t0 = Instant::now();
+    let mut child = spawn_tied(cmd).unwrap_or_else(|e| panic!("cannot start java {class}: {e}"));
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out_t = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = out.read_to_end(&mut b);
+        b
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = err.read_to_end(&mut b);
+        b
+    });
+    let in_t = stdin.map(|(lines, gap)| {
+        let mut w = child.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            for (i, line) in lines.iter().enumerate() {
+                if i > 0 {
+                    std::thread::sleep(gap);
+                }
+                if w.write_all(line).and_then(|()| w.flush()).is_err() {
+                    break;
+                }
+            }
+            // Dropping stdin ends the console producer (after it sent
+            // everything).
+        })
+    });
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait for java") {
+            break Some(st);
+        }
+        if t0.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    if let Some(t) = in_t {
+        let _ = t.join();
+    }
+    ToolRun {
+        status,
+        stdout: out_t.join().unwrap(),
+        stderr: String::from_utf8_lossy(&err_t.join().unwrap()).into_owned(),
+        elapsed: t0.elapsed(),
+    }
 }
 
 /// Runs the Kafka tool `class` with `args` in a small JVM on the cluster's
@@ -82,72 +203,80 @@ fn run_tool(
     what: &str,
 ) -> (Vec<u8>, String) {
     let (log4j2, log4j) = log_configs();
-    let mut cmd = Command::new("java");
-    cmd.args([
-        "-Xms64m",
-        "-Xmx256m",
-        "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1",
-    ])
-    .args(["-Dfile.encoding=UTF-8", "-Dsun.stdout.encoding=UTF-8"])
-    .arg(format!("-Dlog4j2.configurationFile={}", log4j2.display()))
-    .arg(format!("-Dlog4j.configuration=file:{}", log4j.display()))
-    .arg("-cp")
-    .arg(format!("{}/*", k.jars().display()))
-    .arg(class)
-    .args(args)
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    // SAFETY: prctl is async-signal-safe; nothing else runs between fork
-    // and exec. The JVM dies with this (test) thread if the test panics.
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
-    let t0 = Instant::now();
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start java {class}: {e}"));
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_t = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = out.read_to_end(&mut b);
-        b
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = err.read_to_end(&mut b);
-        b
-    });
-    let status = loop {
-        if let Some(st) = child.try_wait().expect("wait for java") {
-            break Some(st);
-        }
-        if t0.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let stdout = out_t.join().unwrap();
-    let stderr = String::from_utf8_lossy(&err_t.join().unwrap()).into_owned();
-    match status {
+    let logging = [
+        format!("-Dlog4j2.configurationFile={}", log4j2.display()),
+        format!("-Dlog4j.configuration=file:{}", log4j.display()),
+    ];
+    let run = run_java_tool(k.jars(), &logging, class, args, None, limit);
+    let stderr = &run.stderr;
+    match run.status {
         None => panic!("{class} {args:?}: killed after {limit:?}\nstderr:\n{stderr}"),
         Some(st) if !st.success() => panic!("{class} {args:?}: {st}\nstderr:\n{stderr}"),
         Some(_) => {}
     }
     eprintln!(
         "java {}: {what}: {:.1} s",
-        class.rsplit('.').next().unwrap_or(class),
-        t0.elapsed().as_secs_f64()
+        short_class(class),
+        run.elapsed.as_secs_f64()
     );
-    (stdout, stderr)
+    (run.stdout, run.stderr)
+}
+
+/// The console consumer's arguments: `topic` on `bootstrap` from the
+/// beginning, at most `expected` records, `timeout` without one, and the
+/// formatter properties of the module docs, each after `flag`
+/// (`--property` or `--formatter-property`).
+pub fn console_consumer_args(
+    bootstrap: &str,
+    topic: &str,
+    expected: usize,
+    timeout: Duration,
+    flag: &str,
+) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "--bootstrap-server",
+        bootstrap,
+        "--topic",
+        topic,
+        "--from-beginning",
+        "--max-messages",
+        &expected.to_string(),
+        "--timeout-ms",
+        &timeout.as_millis().to_string(),
+    ]
+    .map(String::from)
+    .into();
+    let props = [
+        "print.timestamp=true".to_string(),
+        "print.partition=true".to_string(),
+        "print.offset=true".to_string(),
+        "print.headers=true".to_string(),
+        "print.key=true".to_string(),
+        "print.value=true".to_string(),
+        format!("key.separator={SEP}"),
+        format!("headers.separator={HSEP}"),
+        format!("line.separator={EOL}"),
+        format!("null.literal={NULL}"),
+    ];
+    for p in props {
+        args.extend([flag.to_string(), p]);
+    }
+    args
+}
+
+/// Parses the console consumer's output `raw` on `topic`; panics (with its
+/// `stderr`) on a line it cannot parse or when it holds another number of
+/// records than `expected`.
+pub fn parse_expected(raw: &[u8], stderr: &str, topic: &str, expected: usize) -> Vec<Consumed> {
+    let got = parse(raw)
+        .unwrap_or_else(|e| panic!("ConsoleConsumer output on {topic}: {e}\nstderr:\n{stderr}"));
+    assert_eq!(
+        got.len(),
+        expected,
+        "the Java console consumer read {} of {expected} records from {topic}\nstderr:\n{stderr}",
+        got.len()
+    );
+    got
 }
 
 /// Runs the console consumer on `topic` from the beginning until it has
@@ -172,40 +301,13 @@ pub fn console_consume_raw_with(
     timeout: Duration,
     extra: &[&str],
 ) -> (Vec<u8>, String) {
-    let mut args: Vec<String> = [
-        "--bootstrap-server",
-        &k.bootstrap,
-        "--topic",
-        topic,
-        "--from-beginning",
-        "--max-messages",
-        &expected.to_string(),
-        "--timeout-ms",
-        &timeout.as_millis().to_string(),
-    ]
-    .map(String::from)
-    .into();
     // 4.x deprecates `--property` (with a notice on stdout) for
     // `--formatter-property`, which 3.9 does not know.
     let flag = match k.version {
         Version::V3_9 => "--property",
         Version::V4 => "--formatter-property",
     };
-    let props = [
-        "print.timestamp=true".to_string(),
-        "print.partition=true".to_string(),
-        "print.offset=true".to_string(),
-        "print.headers=true".to_string(),
-        "print.key=true".to_string(),
-        "print.value=true".to_string(),
-        format!("key.separator={SEP}"),
-        format!("headers.separator={HSEP}"),
-        format!("line.separator={EOL}"),
-        format!("null.literal={NULL}"),
-    ];
-    for p in props {
-        args.extend([flag.to_string(), p]);
-    }
+    let mut args = console_consumer_args(&k.bootstrap, topic, expected, timeout, flag);
     args.extend(extra.iter().map(|a| a.to_string()));
     let class = "org.apache.kafka.tools.consumer.ConsoleConsumer";
     run_tool(k, class, &args, timeout + Duration::from_secs(30), topic)
@@ -221,15 +323,7 @@ pub fn console_consume(
     timeout: Duration,
 ) -> Vec<Consumed> {
     let (raw, stderr) = console_consume_raw(k, topic, expected, timeout);
-    let got = parse(&raw)
-        .unwrap_or_else(|e| panic!("ConsoleConsumer output on {topic}: {e}\nstderr:\n{stderr}"));
-    assert_eq!(
-        got.len(),
-        expected,
-        "the Java console consumer read {} of {expected} records from {topic}\nstderr:\n{stderr}",
-        got.len()
-    );
-    got
+    parse_expected(&raw, &stderr, topic, expected)
 }
 
 /// The first segment file of `topic`'s `partition` on its leader (the

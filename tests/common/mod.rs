@@ -13,6 +13,7 @@
 pub mod faults;
 pub mod java;
 pub mod kafka;
+pub mod node;
 pub mod proxy;
 pub mod raw;
 pub mod secure;

@@ -49,18 +49,22 @@
 #![allow(dead_code)]
 
 use super::java;
-use super::kafka::{block_on, broker_jvm_opts, jars, random_cluster_id, spawn_tied, tail, Version};
-use super::tansu::{free_port, in_ci};
+pub use super::java::ToolRun;
+use super::kafka::{jars_and_java, random_cluster_id, Version};
+pub use super::node::LogsOnPanic;
+use super::node::{
+    admin_clients, create_topic, leak_or_skip, loopback_list, quorum_voters, read_from,
+    replication_properties, server_common, Node, Nodes,
+};
+use super::tansu::free_port;
 use super::Consumed;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::AdminClient;
 use rdkafka::client::DefaultClientContext;
-use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use std::io::{Read, Seek, SeekFrom, Write};
+use rdkafka::consumer::BaseConsumer;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The Kafka version of the secure cluster.
@@ -230,35 +234,11 @@ pub enum JavaAuth {
     OAuthBearer(&'static str),
 }
 
-/// A finished (or killed) run of a Java tool.
-#[derive(Debug)]
-pub struct ToolRun {
-    /// Its exit status; `None` when it was killed at its time limit.
-    pub status: Option<ExitStatus>,
-    /// Stdout.
-    pub stdout: Vec<u8>,
-    /// Stderr (its log, WARN and up).
-    pub stderr: String,
-    /// How long it ran.
-    pub elapsed: Duration,
-}
-
-impl ToolRun {
-    /// Exited with status 0.
-    pub fn success(&self) -> bool {
-        self.status.is_some_and(|s| s.success())
-    }
-}
-
-struct Node {
-    id: i32,
-    /// Ports of the client listeners, in [`Listener::ALL`] order.
-    ports: [u16; 5],
-    controller_port: u16,
-    child: Option<Child>,
-    starts: usize,
-    /// Length of the node's log when it was last launched.
-    log_offset: u64,
+/// The ports of a node.
+struct Ports {
+    /// The client listeners, in [`Listener::ALL`] order.
+    listeners: [u16; 5],
+    controller: u16,
 }
 
 /// A KRaft cluster of Kafka 4.4 brokers with security listeners (see the
@@ -305,8 +285,7 @@ pub struct SecureKafka {
     pub users: &'static [User],
     /// `connections.max.reauth.ms` of the SASL listeners, if set.
     pub reauth: Option<Duration>,
-    jars: PathBuf,
-    nodes: Mutex<Vec<Node>>,
+    nodes: Nodes<Ports>,
     admin: AdminClient<DefaultClientContext>,
     meta: BaseConsumer,
 }
@@ -326,36 +305,31 @@ struct Pki {
     other_client_key: PathBuf,
 }
 
-const OPENSSL_CNF: &str = "\
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-[ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[server]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[wrong_host]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:wrong.example.com
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[client]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = clientAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-";
+/// The `openssl` config of the test PKI: `[ca]` for the CAs and a section
+/// per kind of leaf certificate (its extended key usage and, for a server,
+/// its subject alternative names).
+fn openssl_cnf() -> String {
+    let mut s = "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\n\
+                 [ca]\nbasicConstraints = critical, CA:TRUE\n\
+                 keyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\n"
+        .to_string();
+    for (section, usage, names) in [
+        ("server", "serverAuth", Some("DNS:localhost, IP:127.0.0.1")),
+        ("wrong_host", "serverAuth", Some("DNS:wrong.example.com")),
+        ("client", "clientAuth", None),
+    ] {
+        s += &format!(
+            "[{section}]\nbasicConstraints = critical, CA:FALSE\n\
+             keyUsage = critical, digitalSignature, keyEncipherment\n\
+             extendedKeyUsage = {usage}\n"
+        );
+        if let Some(names) = names {
+            s += &format!("subjectAltName = {names}\n");
+        }
+        s += "subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n";
+    }
+    s
+}
 
 /// Runs `openssl` in `dir` with the arguments of `line` (split at spaces).
 fn openssl(dir: &Path, line: &str) -> Result<(), String> {
@@ -379,7 +353,7 @@ fn openssl(dir: &Path, line: &str) -> Result<(), String> {
 /// Makes the test PKI in `dir` (see the module docs).
 fn make_pki(dir: &Path) -> Result<Pki, String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("openssl.cnf"), OPENSSL_CNF).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("openssl.cnf"), openssl_cnf()).map_err(|e| e.to_string())?;
     let ca = |name: &str, subject: &str| {
         openssl(
             dir,
@@ -566,21 +540,8 @@ impl SecureKafka {
         let mut fresh = false;
         let k = *cell.get_or_init(|| {
             fresh = true;
-            match Self::start(1, reauth) {
-                Ok(k) => Some(&*Box::leak(Box::new(k))),
-                Err(e) => {
-                    assert!(
-                        !in_ci(),
-                        "secure Kafka {} is required in CI: {e}",
-                        VERSION.as_str()
-                    );
-                    eprintln!(
-                        "SKIPPED: secure Kafka {} is not available ({e}); run scripts/test.sh",
-                        VERSION.as_str()
-                    );
-                    None
-                }
-            }
+            let what = format!("secure Kafka {}", VERSION.as_str());
+            leak_or_skip(&what, Self::start(1, reauth))
         });
         if k.is_none() && !fresh {
             eprintln!(
@@ -597,11 +558,7 @@ impl SecureKafka {
     pub fn start(nodes: usize, reauth: Option<Duration>) -> Result<SecureKafka, String> {
         assert!((1..=3).contains(&nodes), "1 to 3 nodes");
         let t_start = Instant::now();
-        let jars = jars(VERSION)?;
-        let java = Command::new("java").arg("-version").output();
-        if !java.is_ok_and(|o| o.status.success()) {
-            return Err("java not found (install a JDK 17+)".into());
-        }
+        let jars = jars_and_java(VERSION)?;
         static N: AtomicUsize = AtomicUsize::new(0);
         // Under /tmp/ksync-kafka-*: scripts/test.sh cleans up leftovers.
         let dir = std::env::temp_dir().join(format!(
@@ -625,104 +582,63 @@ impl SecureKafka {
                    logger.sasl.level = DEBUG\n";
         std::fs::write(dir.join("log4j2.properties"), log4j2).map_err(|e| e.to_string())?;
 
-        let mut ns: Vec<Node> = (1..=nodes as i32)
-            .map(|id| Node {
-                id,
-                ports: std::array::from_fn(|_| free_port()),
-                controller_port: free_port(),
-                child: None,
-                starts: 0,
-                log_offset: 0,
+        let ns: Vec<Node<Ports>> = (1..=nodes as i32)
+            .map(|id| {
+                let ports = Ports {
+                    listeners: std::array::from_fn(|_| free_port()),
+                    controller: free_port(),
+                };
+                Node::new(id, ports)
             })
             .collect();
-        let voters: Vec<String> = ns
-            .iter()
-            .map(|n| format!("{}@127.0.0.1:{}", n.id, n.controller_port))
-            .collect();
-        let common = std::fs::read_to_string(conf.join("server-common.properties"))
-            .map_err(|e| e.to_string())?;
+        let voters = quorum_voters(ns.iter().map(|n| (n.id, n.ports.controller)));
+        let common = server_common()?;
         let security = security_properties(&pki, &pki.ca, reauth)?;
-        let rf = nodes.min(3);
-        let isr = if rf < 2 { 1 } else { 2 };
         let protocol_map: Vec<String> = Listener::ALL
             .iter()
             .map(|l| format!("{}:{}", l.name(), l.protocol()))
             .chain(["CONTROLLER:PLAINTEXT".to_string()])
             .collect();
-        for n in &ns {
-            let nd = dir.join(format!("node{}", n.id));
+        for Node { id, ports: n, .. } in &ns {
+            let nd = dir.join(format!("node{id}"));
             std::fs::create_dir_all(&nd).map_err(|e| e.to_string())?;
             let advertised: Vec<String> = Listener::ALL
                 .iter()
-                .map(|l| format!("{}://127.0.0.1:{}", l.name(), n.ports[l.index()]))
+                .map(|l| format!("{}://127.0.0.1:{}", l.name(), n.listeners[l.index()]))
                 .collect();
             let props = format!(
                 "{common}\nnode.id={id}\ncontroller.quorum.voters={voters}\n\
                  listeners={adv},CONTROLLER://127.0.0.1:{cp}\n\
                  advertised.listeners={adv}\n\
-                 listener.security.protocol.map={map}\n\
-                 log.dirs={data}\ndefault.replication.factor={rf}\nmin.insync.replicas={isr}\n\
-                 offsets.topic.replication.factor={rf}\ntransaction.state.log.replication.factor={rf}\n\
-                 transaction.state.log.min.isr={isr}\n{security}",
-                id = n.id,
-                voters = voters.join(","),
+                 listener.security.protocol.map={map}\n{replication}{security}",
                 adv = advertised.join(","),
-                cp = n.controller_port,
+                cp = n.controller,
                 map = protocol_map.join(","),
-                data = nd.join("data").display(),
+                replication = replication_properties(nodes, &nd.join("data")),
             );
             std::fs::write(nd.join("server.properties"), props).map_err(|e| e.to_string())?;
         }
         // Format every node (in parallel, a JVM each), with the SCRAM users.
         let cluster_id = random_cluster_id();
-        let formats: Vec<Child> = ns
-            .iter()
-            .map(|n| {
-                let nd = dir.join(format!("node{}", n.id));
-                let log =
-                    std::fs::File::create(nd.join("format.log")).map_err(|e| e.to_string())?;
-                Command::new("java")
-                    .args(["-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp"])
-                    .arg(format!("{}/*", jars.display()))
-                    .args(["kafka.tools.StorageTool", "format", "-t", &cluster_id, "-c"])
-                    .arg(nd.join("server.properties"))
-                    .args(scram_args())
-                    .stdin(Stdio::null())
-                    .stdout(log.try_clone().map_err(|e| e.to_string())?)
-                    .stderr(log)
-                    .spawn()
-                    .map_err(|e| format!("cannot run java: {e}"))
-            })
-            .collect::<Result<_, _>>()?;
-        for (mut f, n) in formats.into_iter().zip(&ns) {
-            let st = f.wait().map_err(|e| e.to_string())?;
-            if !st.success() {
-                let log = std::fs::read_to_string(dir.join(format!("node{}/format.log", n.id)))
-                    .unwrap_or_default();
-                return Err(format!("format of node {} failed: {log}", n.id));
-            }
-        }
+        let log_args = vec![format!(
+            "-Dlog4j2.configurationFile={}",
+            dir.join("log4j2.properties").display()
+        )];
+        let ns = Nodes::new("secure node", &dir, &jars, log_args, ns);
+        ns.format(
+            &cluster_id,
+            &["-Xmx256m", "-XX:TieredStopAtLevel=1"],
+            &scram_args(),
+        )?;
         let t_format = t_start.elapsed();
-        let bootstrap = |l: Listener| {
-            ns.iter()
-                .map(|n| format!("127.0.0.1:{}", n.ports[l.index()]))
-                .collect::<Vec<_>>()
-                .join(",")
-        };
+        let bootstrap =
+            |l: Listener| loopback_list(ns.lock().iter().map(|n| n.ports.listeners[l.index()]));
         let [plaintext, sasl_ssl, ssl, sasl_plaintext, ssl_wrong_host] =
             Listener::ALL.map(bootstrap);
-        for n in &mut ns {
-            launch(&jars, &dir, n)?;
+        for id in ns.ids() {
+            ns.launch(id)?;
         }
-        let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-            .set("bootstrap.servers", &plaintext)
-            .create()
-            .map_err(|e| e.to_string())?;
-        let meta: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", &plaintext)
-            .set("topic.metadata.refresh.interval.ms", "1000")
-            .create()
-            .map_err(|e| e.to_string())?;
+        let (admin, meta) = admin_clients(&plaintext)?;
         let k = SecureKafka {
             plaintext,
             sasl_ssl,
@@ -741,20 +657,12 @@ impl SecureKafka {
             other_client_key_pem: pki.other_client_key,
             users: USERS,
             reauth,
-            jars,
             dir,
-            nodes: Mutex::new(ns),
+            nodes: ns,
             admin,
             meta,
         };
-        let ids = k.node_ids();
-        let up = ids
-            .iter()
-            .try_for_each(|id| k.wait_started(*id, Duration::from_secs(120)))
-            .and_then(|()| k.wait_brokers(&ids, Duration::from_secs(60)));
-        if let Err(e) = up {
-            return Err(format!("{e}\n{}", k.log_tails(40)));
-        }
+        k.nodes.wait_up(&k.meta, &k.node_ids())?;
         eprintln!(
             "secure Kafka {} ({nodes} node{}{}) up in {:.1} s (certificates {:.1} s, format {:.1} s): \
              PLAINTEXT {} SASL_SSL {} SSL {} SASL_PLAINTEXT {} SSL_WRONG_HOST {} (in {})",
@@ -790,12 +698,12 @@ impl SecureKafka {
 
     /// Node ids.
     pub fn node_ids(&self) -> Vec<i32> {
-        self.nodes.lock().unwrap().iter().map(|n| n.id).collect()
+        self.nodes.ids()
     }
 
     /// The jar directory (for the Java tools).
     pub fn jars(&self) -> &Path {
-        &self.jars
+        self.nodes.jars()
     }
 
     /// Node 1's log (stdout and stderr of its JVM, every start appended).
@@ -805,7 +713,7 @@ impl SecureKafka {
 
     /// Node `id`'s log.
     pub fn node_log_path(&self, id: i32) -> PathBuf {
-        self.dir.join(format!("node{id}/kafka.log"))
+        self.nodes.log_path(id)
     }
 
     /// The current length of node 1's log: a mark for [`Self::log_since`].
@@ -815,17 +723,12 @@ impl SecureKafka {
 
     /// Node 1's log from byte `offset` on.
     pub fn log_since(&self, offset: u64) -> String {
-        let mut buf = Vec::new();
-        if let Ok(mut f) = std::fs::File::open(self.log_path()) {
-            let _ = f.seek(SeekFrom::Start(offset));
-            let _ = f.read_to_end(&mut buf);
-        }
-        String::from_utf8_lossy(&buf).into_owned()
+        read_from(&self.log_path(), offset)
     }
 
     /// Node `id`'s data directory.
     pub fn data_dir(&self, id: i32) -> PathBuf {
-        self.dir.join(format!("node{id}/data"))
+        self.nodes.node_dir(id).join("data")
     }
 
     /// SIGKILLs every running node and reaps it.
@@ -837,11 +740,7 @@ impl SecureKafka {
 
     /// SIGKILLs node `id` (if it runs) and reaps it.
     pub fn kill_node(&self, id: i32) {
-        let mut nodes = self.nodes.lock().unwrap();
-        let n = nodes.iter_mut().find(|n| n.id == id).expect("node id");
-        if let Some(mut c) = n.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
+        if self.nodes.kill(id) {
             eprintln!("secure kafka: node {id} killed (SIGKILL)");
         }
     }
@@ -851,17 +750,7 @@ impl SecureKafka {
     pub fn restart(&self) {
         let t0 = Instant::now();
         self.kill();
-        let ids = self.node_ids();
-        {
-            let mut nodes = self.nodes.lock().unwrap();
-            for n in nodes.iter_mut() {
-                launch(&self.jars, &self.dir, n).expect("restart node");
-            }
-        }
-        ids.iter()
-            .try_for_each(|id| self.wait_started(*id, Duration::from_secs(120)))
-            .and_then(|()| self.wait_brokers(&ids, Duration::from_secs(60)))
-            .unwrap_or_else(|e| panic!("{e}\n{}", self.log_tails(40)));
+        self.nodes.relaunch(&self.meta, &self.node_ids());
         eprintln!(
             "secure kafka: restarted, up after {:.1} s",
             t0.elapsed().as_secs_f64()
@@ -873,128 +762,26 @@ impl SecureKafka {
     pub fn restart_node(&self, id: i32) {
         let t0 = Instant::now();
         self.kill_node(id);
-        {
-            let mut nodes = self.nodes.lock().unwrap();
-            let n = nodes.iter_mut().find(|n| n.id == id).unwrap();
-            launch(&self.jars, &self.dir, n).expect("restart node");
-        }
-        self.wait_started(id, Duration::from_secs(120))
-            .and_then(|()| self.wait_brokers(&[id], Duration::from_secs(60)))
-            .unwrap_or_else(|e| panic!("{e}\n{}", self.log_tails(40)));
+        self.nodes.relaunch(&self.meta, &[id]);
         eprintln!(
             "secure kafka: node {id} restarted, up after {:.1} s",
             t0.elapsed().as_secs_f64()
         );
     }
 
-    /// Waits until node `id` logged that it started (after its last launch).
-    fn wait_started(&self, id: i32, timeout: Duration) -> Result<(), String> {
-        let deadline = Instant::now() + timeout;
-        let offset = {
-            let nodes = self.nodes.lock().unwrap();
-            nodes
-                .iter()
-                .find(|n| n.id == id)
-                .expect("node id")
-                .log_offset
-        };
-        let path = self.node_log_path(id);
-        loop {
-            let mut buf = Vec::new();
-            if let Ok(mut f) = std::fs::File::open(&path) {
-                let _ = f.seek(SeekFrom::Start(offset));
-                let _ = f.read_to_end(&mut buf);
-            }
-            if String::from_utf8_lossy(&buf).contains("Kafka Server started") {
-                return Ok(());
-            }
-            {
-                let mut nodes = self.nodes.lock().unwrap();
-                let n = nodes.iter_mut().find(|n| n.id == id).unwrap();
-                if let Some(c) = n.child.as_mut() {
-                    if let Ok(Some(st)) = c.try_wait() {
-                        n.child = None;
-                        return Err(format!("secure node {id} exited: {st}"));
-                    }
-                }
-            }
-            if Instant::now() > deadline {
-                return Err(format!("secure node {id} did not start in {timeout:?}"));
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Waits until every broker in `ids` appears in the metadata.
-    fn wait_brokers(&self, ids: &[i32], timeout: Duration) -> Result<(), String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let last = match self.meta.fetch_metadata(None, Duration::from_secs(5)) {
-                Ok(md) => {
-                    let seen: Vec<i32> = md.brokers().iter().map(|b| b.id()).collect();
-                    if ids.iter().all(|i| seen.contains(i)) {
-                        return Ok(());
-                    }
-                    format!("brokers in metadata: {seen:?}")
-                }
-                Err(e) => e.to_string(),
-            };
-            if Instant::now() > deadline {
-                return Err(format!("brokers {ids:?} not up in {timeout:?}: {last}"));
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
     /// Creates a topic (replication factor = the node count) through the
     /// PLAINTEXT listener and waits until every partition has a leader and a
     /// full ISR.
     pub fn create_topic(&self, name: &str, partitions: i32) {
-        let rf = self.nodes.lock().unwrap().len() as i32;
-        let topic = NewTopic::new(name, partitions, TopicReplication::Fixed(rf));
-        let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let outcome = match block_on(self.admin.create_topics([&topic], &opts)) {
-                Ok(res) => match res.into_iter().next() {
-                    Some(Err((_, rdkafka::types::RDKafkaErrorCode::TopicAlreadyExists))) => Ok(()),
-                    Some(Err((t, e))) => Err(format!("create topic {t}: {e}")),
-                    _ => Ok(()),
-                },
-                Err(e) => Err(format!("CreateTopics: {e}")),
-            };
-            match outcome {
-                Ok(()) => break,
-                Err(e) if Instant::now() < deadline => {
-                    eprintln!("secure kafka: {e}; trying again");
-                    std::thread::sleep(Duration::from_millis(500));
-                }
-                Err(e) => panic!("{e}"),
-            }
-        }
-        loop {
-            let ready = self
-                .meta
-                .fetch_metadata(Some(name), Duration::from_secs(10))
-                .ok()
-                .and_then(|md| {
-                    let t = md.topics().first()?;
-                    let ps = t.partitions();
-                    Some(
-                        t.error().is_none()
-                            && ps.len() == partitions as usize
-                            && ps
-                                .iter()
-                                .all(|p| p.leader() >= 0 && p.isr().len() == p.replicas().len()),
-                    )
-                })
-                .unwrap_or(false);
-            if ready {
-                return;
-            }
-            assert!(Instant::now() < deadline, "topic {name} not ready");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let rf = self.nodes.len() as i32;
+        create_topic(
+            &self.admin,
+            &self.meta,
+            "secure kafka",
+            name,
+            partitions,
+            rf,
+        );
     }
 
     /// Creates a fresh topic named after `prefix` and returns its name.
@@ -1006,18 +793,12 @@ impl SecureKafka {
 
     /// The last `lines` lines of every node's log.
     pub fn log_tails(&self, lines: usize) -> String {
-        let mut s = String::new();
-        for id in self.node_ids() {
-            let path = self.node_log_path(id);
-            s += &format!("--- {} (last {lines} lines)\n", path.display());
-            s += &tail(&path, lines);
-        }
-        s
+        self.nodes.log_tails(lines)
     }
 
     /// A guard that prints the tails of the broker logs if the test panics.
-    pub fn logs_on_panic(&self) -> SecureLogsOnPanic<'_> {
-        SecureLogsOnPanic(self)
+    pub fn logs_on_panic(&self) -> LogsOnPanic<'_> {
+        self.nodes.logs_on_panic("secure broker logs")
     }
 
     /// Writes a Java client config for `listener` with `auth` into
@@ -1171,36 +952,14 @@ impl SecureKafka {
         timeout: Duration,
     ) -> Vec<Consumed> {
         let config = self.java_client_config(listener, auth);
-        let mut args: Vec<String> = [
-            "--bootstrap-server",
+        let mut args = java::console_consumer_args(
             self.bootstrap(listener),
-            "--topic",
             topic,
-            "--from-beginning",
-            "--max-messages",
-            &expected.to_string(),
-            "--timeout-ms",
-            &timeout.as_millis().to_string(),
-            "--command-config",
-        ]
-        .map(String::from)
-        .into();
-        args.push(config.display().to_string());
-        let props = [
-            "print.timestamp=true".to_string(),
-            "print.partition=true".to_string(),
-            "print.offset=true".to_string(),
-            "print.headers=true".to_string(),
-            "print.key=true".to_string(),
-            "print.value=true".to_string(),
-            format!("key.separator={}", java::SEP),
-            format!("headers.separator={}", java::HSEP),
-            format!("line.separator={}", java::EOL),
-            format!("null.literal={}", java::NULL),
-        ];
-        for p in props {
-            args.extend(["--formatter-property".to_string(), p]);
-        }
+            expected,
+            timeout,
+            "--formatter-property",
+        );
+        args.extend(["--command-config".to_string(), config.display().to_string()]);
         let what = format!("{} {} {topic}", listener.name(), auth_label(auth));
         let run = self.run_tool(
             "org.apache.kafka.tools.consumer.ConsoleConsumer",
@@ -1215,20 +974,7 @@ impl SecureKafka {
             run.status,
             run.stderr
         );
-        let got = java::parse(&run.stdout).unwrap_or_else(|e| {
-            panic!(
-                "ConsoleConsumer output on {topic}: {e}\nstderr:\n{}",
-                run.stderr
-            )
-        });
-        assert_eq!(
-            got.len(),
-            expected,
-            "the Java console consumer read {} of {expected} records from {topic}\nstderr:\n{}",
-            got.len(),
-            run.stderr
-        );
-        got
+        java::parse_expected(&run.stdout, &run.stderr, topic, expected)
     }
 
     /// Runs the Kafka tool `class` in a small JVM on the jars, feeding it
@@ -1244,93 +990,14 @@ impl SecureKafka {
     ) -> ToolRun {
         let log4j2 = self.dir.join("clients/log4j2-tools.properties");
         if !log4j2.exists() {
-            std::fs::write(
-                &log4j2,
-                "status = error\nappender.err.type = Console\nappender.err.name = STDERR\n\
-                 appender.err.target = SYSTEM_ERR\nappender.err.layout.type = PatternLayout\n\
-                 appender.err.layout.pattern = [%d] %p %m (%c)%n\nrootLogger.level = WARN\n\
-                 rootLogger.appenderRef.err.ref = STDERR\n",
-            )
-            .expect("write log4j2 config");
+            std::fs::write(&log4j2, java::TOOLS_LOG4J2).expect("write log4j2 config");
         }
-        let mut cmd = Command::new("java");
-        cmd.args([
-            "-Xms64m",
-            "-Xmx256m",
-            "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1",
-            "-Dfile.encoding=UTF-8",
-            "-Dsun.stdout.encoding=UTF-8",
-        ])
-        .arg(format!("-Dlog4j2.configurationFile={}", log4j2.display()))
-        .arg("-cp")
-        .arg(format!("{}/*", self.jars.display()))
-        .arg(class)
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-        let t0 = Instant::now();
-        let mut child =
-            spawn_tied(cmd).unwrap_or_else(|e| panic!("cannot start java {class}: {e}"));
-        let mut out = child.stdout.take().unwrap();
-        let mut err = child.stderr.take().unwrap();
-        let out_t = std::thread::spawn(move || {
-            let mut b = Vec::new();
-            let _ = out.read_to_end(&mut b);
-            b
-        });
-        let err_t = std::thread::spawn(move || {
-            let mut b = Vec::new();
-            let _ = err.read_to_end(&mut b);
-            b
-        });
-        let in_t = stdin.map(|(lines, gap)| {
-            let mut w = child.stdin.take().unwrap();
-            std::thread::spawn(move || {
-                for (i, line) in lines.iter().enumerate() {
-                    if i > 0 {
-                        std::thread::sleep(gap);
-                    }
-                    if w.write_all(line).and_then(|()| w.flush()).is_err() {
-                        break;
-                    }
-                }
-                // Dropping stdin ends the console producer (after it sent
-                // everything).
-            })
-        });
-        let status = loop {
-            if let Some(st) = child.try_wait().expect("wait for java") {
-                break Some(st);
-            }
-            if t0.elapsed() > limit {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        if let Some(t) = in_t {
-            let _ = t.join();
-        }
-        let run = ToolRun {
-            status,
-            stdout: out_t.join().unwrap(),
-            stderr: String::from_utf8_lossy(&err_t.join().unwrap()).into_owned(),
-            elapsed: t0.elapsed(),
-        };
+        let logging = [format!("-Dlog4j2.configurationFile={}", log4j2.display())];
+        let run = java::run_java_tool(self.jars(), &logging, class, args, stdin, limit);
         eprintln!(
             "java {}: {what}: {} in {:.1} s",
-            class.rsplit('.').next().unwrap_or(class),
-            match run.status {
-                Some(s) => s.to_string(),
-                None => "killed".to_string(),
-            },
+            java::short_class(class),
+            run.outcome(),
             run.elapsed.as_secs_f64()
         );
         run
@@ -1354,52 +1021,8 @@ impl Drop for SecureKafka {
     /// Kills the nodes (of a cluster from [`SecureKafka::start`]; the shared
     /// ones live as long as the process and die with it).
     fn drop(&mut self) {
-        let nodes = self.nodes.get_mut().unwrap_or_else(|e| e.into_inner());
-        for n in nodes.iter_mut() {
-            if let Some(mut c) = n.child.take() {
-                let _ = c.kill();
-                let _ = c.wait();
-            }
+        for n in self.nodes.lock_always().iter_mut() {
+            n.kill_now();
         }
     }
-}
-
-/// See [`SecureKafka::logs_on_panic`].
-pub struct SecureLogsOnPanic<'a>(&'a SecureKafka);
-
-impl Drop for SecureLogsOnPanic<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("secure broker logs:\n{}", self.0.log_tails(60));
-        }
-    }
-}
-
-/// Starts node `n`'s JVM; output (appended) in `node<ID>/kafka.log`.
-fn launch(jars: &Path, dir: &Path, n: &mut Node) -> Result<(), String> {
-    let nd = dir.join(format!("node{}", n.id));
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(nd.join("kafka.log"))
-        .map_err(|e| e.to_string())?;
-    n.log_offset = log.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut cmd = Command::new("java");
-    cmd.args(broker_jvm_opts().split_whitespace())
-        .arg("-Djava.awt.headless=true")
-        .arg(format!(
-            "-Dlog4j2.configurationFile={}",
-            dir.join("log4j2.properties").display()
-        ))
-        .arg("-cp")
-        .arg(format!("{}/*", jars.display()))
-        .arg("kafka.Kafka")
-        .arg(nd.join("server.properties"))
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().map_err(|e| e.to_string())?)
-        .stderr(log);
-    let child = spawn_tied(cmd).map_err(|e| format!("cannot start java: {e}"))?;
-    n.child = Some(child);
-    n.starts += 1;
-    Ok(())
 }
