@@ -180,6 +180,11 @@ pub(crate) struct Sender<N: Network> {
     /// and the node they went to (with idempotence all go to one node:
     /// see `drain_and_send`).
     partition_in_flight: HashMap<(Arc<str>, i32), (NodeId, usize)>,
+    /// With idempotence, per partition, the node (and producer id and
+    /// epoch) that acknowledged its last answered batch, when no attempt
+    /// of the partition failed since: that node has our producer state for
+    /// it, so batches may be pipelined there (see `drain_and_send`).
+    confirmed: HashMap<(Arc<str>, i32), (NodeId, i64, i16)>,
     brokers: Brokers,
     topics: HashMap<String, Arc<TopicMeta>>,
     /// When each known topic last had a batch queued (or was first seen):
@@ -238,6 +243,7 @@ impl<N: Network> Sender<N> {
             in_flight: HashMap::new(),
             node_order: HashMap::new(),
             partition_in_flight: HashMap::new(),
+            confirmed: HashMap::new(),
             brokers: HashMap::new(),
             topics: HashMap::new(),
             topic_used: HashMap::new(),

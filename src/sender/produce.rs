@@ -174,10 +174,17 @@ impl<N: Network> Sender<N> {
                 // would be written ahead of earlier ones still unanswered at
                 // the old leader, and those could then never be written in
                 // order (nor told apart from written ones by their refusal).
+                //
+                // And until a batch of the partition was acknowledged by
+                // this leader with no failure since, one batch at a time
+                // goes there: a leader without our producer state (a new
+                // leader, or a new topic's) that refuses one batch (say,
+                // NOT_LEADER_OR_FOLLOWER while it takes the partition over)
+                // and accepts the next would write the later one first.
                 if idempotent {
                     let key = (tq.name.clone(), p);
                     if let Some((node, n)) = self.partition_in_flight.get(&key) {
-                        if *n > 0 && *node != leader {
+                        if *n > 0 && (*node != leader || !self.is_confirmed(&key, leader)) {
                             continue;
                         }
                     }
@@ -457,9 +464,11 @@ impl<N: Network> Sender<N> {
             };
             let code = ErrorCode(p.error_code);
             if code == ErrorCode::NONE {
+                self.confirm(&b, node);
                 self.complete_written(b, p.base_offset, p.log_append_time_ms);
             } else if code == ErrorCode::DUPLICATE_SEQUENCE_NUMBER && self.idempotence.is_some() {
                 // An earlier attempt was written; its offset is not known.
+                self.confirm(&b, node);
                 self.complete_written(b, p.base_offset, p.log_append_time_ms);
             } else {
                 if p.current_leader.leader_id >= 0 {
@@ -603,6 +612,8 @@ impl<N: Network> Sender<N> {
         leader_changed: bool,
         now: Instant,
     ) {
+        self.confirmed
+            .remove(&(batch.topic.clone(), batch.partition));
         if batch.expired {
             return;
         }
@@ -764,6 +775,23 @@ impl<N: Network> Sender<N> {
             }),
             _ => false,
         })
+    }
+
+    /// `node` acknowledged `b`: with idempotence it holds our producer state
+    /// for `b`'s partition (under `b`'s stamp).
+    fn confirm(&mut self, b: &ProducerBatch, node: NodeId) {
+        if self.idempotence.is_some() {
+            let stamp = (node, b.producer_id, b.producer_epoch);
+            self.confirmed.insert((b.topic.clone(), b.partition), stamp);
+        }
+    }
+
+    /// Whether `node` acknowledged the last answered batch of the partition,
+    /// under the current producer id and epoch, with no failure since.
+    pub(super) fn is_confirmed(&self, key: &(Arc<str>, i32), node: NodeId) -> bool {
+        self.idempotence
+            .as_ref()
+            .is_some_and(|i| self.confirmed.get(key) == Some(&(node, i.producer_id, i.epoch)))
     }
 
     /// Whether `b` carries the current producer id and epoch and a later

@@ -242,6 +242,17 @@ impl Harness {
         assert!(self.shared.cluster.topic(TOPIC).is_some());
     }
 
+    /// As if `node` had acknowledged a batch of `partition` under the
+    /// current stamp: its batches may be pipelined there (otherwise one
+    /// goes at a time until the first is acknowledged).
+    pub(super) fn confirmed(&mut self, partition: i32, node: NodeId) {
+        let idem = self.sender.idempotence.as_ref().expect("idempotence");
+        let stamp = (node, idem.producer_id, idem.epoch);
+        self.sender
+            .confirmed
+            .insert((Arc::from(TOPIC), partition), stamp);
+    }
+
     pub(super) fn append(&self, partition: i32, value: &[u8]) -> DeliveryHandle {
         self.append_created(partition, value, self.clock.now())
     }
@@ -541,6 +552,7 @@ fn idempotent_batches_carry_producer_id_and_keep_their_sequence_on_retry() {
             .batch_size(1024),
     );
     h.bootstrap(&[1, 2]);
+    h.confirmed(0, 1);
     let a = h.append(0, &[1; 600]);
     let b = h.append(0, &[2; 600]);
     h.step();

@@ -30,6 +30,7 @@ fn two_requests() -> (
 ) {
     let mut h = harness(config());
     h.bootstrap(&[1, 2]);
+    h.confirmed(0, 1);
     let a = h.append(0, &[1; 600]);
     h.step();
     h.step();
@@ -165,4 +166,58 @@ fn after_a_leader_change_nothing_goes_to_the_new_leader_before_the_old_one_answe
     assert_eq!(seen, [0, 1], "in sequence order at the new leader");
     assert_eq!(done(&a).unwrap().unwrap().offset, 20);
     assert_eq!(done(&b).unwrap().unwrap().offset, 21);
+}
+
+/// Found on Kafka 4.4 (CI, `kafka_faults`): on a topic just created, a
+/// partition's first batch was refused by its leader, which had not taken
+/// the partition over yet (NOT_LEADER_OR_FOLLOWER or UNKNOWN_TOPIC_OR_PARTITION,
+/// both "may be written"); the second batch, pipelined right behind, found
+/// the leader ready and without state for our producer id, and was written
+/// first, out of turn. The first one's retry was then refused as out of
+/// order and, a later batch being acknowledged, taken for written (the rule
+/// above): 51 acknowledged records lost. Until a node acknowledged a batch
+/// of the partition (with no failure since), one batch of it at a time goes
+/// there.
+#[test]
+fn a_leader_that_acknowledged_nothing_yet_gets_one_batch_at_a_time() {
+    let mut h = harness(config());
+    h.bootstrap(&[1, 2]);
+    let a = h.append(0, &[1; 600]);
+    h.step();
+    h.step();
+    let first = h.produces(1);
+    assert_eq!(sequences(&first[0]), [0]);
+    let b = h.append(0, &[2; 600]);
+    h.step();
+    assert!(h.produces(1).is_empty(), "the second waits for the first");
+    // Refused while the node takes over: the first goes again, alone.
+    let refused = produce_answer(&first[0], ErrorCode::NOT_LEADER_OR_FOLLOWER, -1);
+    h.answer::<ProduceRequest>(1, &first[0], &refused);
+    let mut seen = Vec::new();
+    for _ in 0..50 {
+        h.advance(Duration::from_millis(100));
+        let _ = h.take(-1);
+        let sent: Vec<_> = h.take(1);
+        assert!(sent.len() <= 1, "one request of partition 0 at a time");
+        for s in sent {
+            seen.extend(sequences(&s));
+            let offset = 30 + seen.len() as i64;
+            h.answer::<ProduceRequest>(1, &s, &produce_ok(&s, offset));
+        }
+        h.step();
+        if done(&b).is_some() {
+            break;
+        }
+    }
+    assert_eq!(seen, [0, 1], "the first again, then the second");
+    assert_eq!(done(&a).unwrap().unwrap().offset, 31);
+    assert_eq!(done(&b).unwrap().unwrap().offset, 32);
+    // Acknowledged: pipelining resumes.
+    let _c = h.append(0, &[3; 600]);
+    h.step();
+    h.step();
+    let _d = h.append(0, &[4; 600]);
+    h.step();
+    h.step();
+    assert_eq!(h.produces(1).len(), 2, "two requests in flight");
 }

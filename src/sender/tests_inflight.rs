@@ -45,6 +45,7 @@ fn stamp(sent: &Sent) -> (i16, i32) {
 fn a_expires_in_flight() -> (Harness, DeliveryHandle, Sent, DeliveryHandle, Sent) {
     let mut h = harness(config());
     h.bootstrap(&[1, 2]);
+    h.confirmed(0, 1);
     let a = h.append_created(0, &[1; 600], h.clock.now() - Duration::from_millis(500));
     h.step();
     h.step();

@@ -94,42 +94,6 @@ fn send_secs() -> f64 {
         .unwrap_or(2.0)
 }
 
-/// With `FAULT_LOG=<level>` (e.g. `info`, `debug`), the producer's `log`
-/// output goes to stderr with the time since the first scenario started.
-fn init_log() {
-    struct Stderr(Instant);
-    impl log::Log for Stderr {
-        fn enabled(&self, m: &log::Metadata<'_>) -> bool {
-            m.target().starts_with("kafka_sync")
-        }
-        fn log(&self, r: &log::Record<'_>) {
-            if self.enabled(r.metadata()) {
-                eprintln!(
-                    "[{:>8.3}s {:?} {}] {}",
-                    self.0.elapsed().as_secs_f64(),
-                    std::thread::current().id(),
-                    r.level(),
-                    r.args()
-                );
-            }
-        }
-        fn flush(&self) {}
-    }
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let Some(level) = std::env::var("FAULT_LOG")
-            .ok()
-            .and_then(|l| l.parse::<log::LevelFilter>().ok())
-        else {
-            return;
-        };
-        let logger = Box::leak(Box::new(Stderr(Instant::now())));
-        if log::set_logger(logger).is_ok() {
-            log::set_max_level(level);
-        }
-    });
-}
-
 /// librdkafka's mock cluster with raw access. Dropping it stops the cluster.
 pub struct Mock {
     /// Owns the cluster: it is destroyed with this client.
@@ -485,7 +449,7 @@ impl Outcome {
         for e in self.examples.iter().take(12) {
             s += &format!("\n  {e}");
         }
-        s
+        s + &super::fault_log::kept()
     }
 
     /// Nothing acknowledged is missing, nothing failed or hung, every record
@@ -622,7 +586,7 @@ pub fn run_scenario_with(
     send_secs: f64,
     inject: impl FnOnce(&Ctx<'_>),
 ) -> Outcome {
-    init_log();
+    super::fault_log::init();
     let t0 = Instant::now();
     let n = records();
     let topic = target.topic().to_string();

@@ -10,6 +10,7 @@
 //!   (`check.crcs=true`), never with our own decoder.
 #![allow(dead_code)]
 
+pub mod fault_log;
 pub mod faults;
 pub mod java;
 pub mod kafka;
