@@ -218,7 +218,7 @@ fn ours(a: &Args, mode: Mode, topic: &str, v: &Values, n: usize) -> Run {
         .expect("warm-up send")
         .wait()
         .expect("warm-up record");
-    let warm = p.metrics().records_sent;
+    let warm = p.counters().records_sent;
     let (t0, cpu0) = (Instant::now(), cpu_s());
     for i in 0..n {
         if let Err(e) = p.send(ProducerRecord::new(topic, v.get(i))) {
@@ -227,7 +227,7 @@ fn ours(a: &Args, mode: Mode, topic: &str, v: &Values, n: usize) -> Run {
     }
     p.flush().expect("flush");
     let (elapsed, cpu) = (t0.elapsed(), cpu_s() - cpu0);
-    let m = p.metrics();
+    let m = p.counters();
     assert_eq!(m.records_failed, 0, "records failed: {m:?}");
     assert_eq!(
         m.records_sent - warm,

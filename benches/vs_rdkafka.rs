@@ -357,7 +357,7 @@ mod ours {
             .expect("warm-up send")
             .wait()
             .expect("warm-up record");
-        let warm = producer.metrics().records_sent;
+        let warm = producer.counters().records_sent;
         let report = match spec.mode.as_str() {
             "throughput" => {
                 let before = usage();
@@ -377,7 +377,7 @@ mod ours {
                 producer.flush().expect("flush");
                 let elapsed = start.elapsed();
                 let after = usage();
-                let m = producer.metrics();
+                let m = producer.counters();
                 let sent = m.records_sent - warm;
                 assert_eq!(m.records_failed, 0, "records failed: {m:?}");
                 assert_eq!(
@@ -429,7 +429,7 @@ mod ours {
                     stop.store(true, Relaxed);
                 });
                 let elapsed = start.elapsed();
-                let m = producer.metrics();
+                let m = producer.counters();
                 let acked = m.records_sent - warm;
                 let mut r = span_report(acked, 0, spec.size, elapsed, &before, &usage());
                 r.push(("accepted", sent.load(Relaxed).to_string()));

@@ -36,6 +36,7 @@ usage: console_producer --bootstrap-server HOST:PORT[,HOST:PORT...] --topic TOPI
   --transactional-id ID         send in transactions with this transactional.id
   --transaction-size N          with --transactional-id: commit every N lines (default 1000)
                                 and at the end of the input
+  --print-metrics               print the producer's metrics (Java names) at the end
   -h, --help                    print this help
 
 Exit status: 0 when every record was written, 1 when any failed, 2 on a bad command line.";
@@ -52,6 +53,7 @@ struct Args {
     sync: bool,
     transactional_id: Option<String>,
     transaction_size: usize,
+    print_metrics: bool,
 }
 
 /// Splits `NAME=VALUE` at the first `=`.
@@ -84,6 +86,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
         sync: false,
         transactional_id: None,
         transaction_size: 1000,
+        print_metrics: false,
     };
     let mut it = args.into_iter();
     while let Some(flag) = it.next() {
@@ -134,6 +137,12 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
                     return Err("--sync takes no value".to_owned());
                 }
                 parsed.sync = true;
+            }
+            "--print-metrics" => {
+                if inline.is_some() {
+                    return Err("--print-metrics takes no value".to_owned());
+                }
+                parsed.print_metrics = true;
             }
             "--transactional-id" => parsed.transactional_id = Some(value()?),
             "--transaction-size" => {
@@ -347,6 +356,9 @@ fn run(args: &Args) -> Result<(), String> {
     // the sender thread, so every callback has run once it returns and the
     // failure count is final.
     producer.flush().map_err(|e| e.to_string())?;
+    if args.print_metrics {
+        print!("{}", producer.metrics());
+    }
     producer.close(Duration::from_secs(30));
     let _ = std::io::stderr().flush();
 

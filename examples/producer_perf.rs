@@ -34,7 +34,7 @@
 //! Exit status: 0 when every record was written, 1 when any failed, 2 on a
 //! bad command line.
 
-use kafka_sync::{Error, MetricsSnapshot, Producer, ProducerConfig, ProducerRecord};
+use kafka_sync::{Error, Producer, ProducerConfig, ProducerMetrics, ProducerRecord};
 use parking_lot::Mutex;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -417,49 +417,22 @@ fn config(args: &Args, mock_bootstrap: Option<&str>) -> Result<ProducerConfig, S
     builder.build().map_err(|e| e.to_string())
 }
 
-fn print_metrics(m: &MetricsSnapshot, client_id: &str) {
+fn print_metrics(m: &ProducerMetrics, client_id: &str) {
     let stats = STATS.lock();
     let stats = stats.as_ref().expect("stats");
     let p = stats.histogram.percentiles(&[0.5, 0.95, 0.99, 0.999]);
-    let tag = format!("{{client-id={client_id}}}");
-    let rows: Vec<(String, String)> = [
-        ("records-sent-total", m.records_sent.to_string()),
-        ("records-failed-total", m.records_failed.to_string()),
-        ("batches-sent-total", m.batches_sent.to_string()),
-        ("batches-retried-total", m.batches_retried.to_string()),
-        ("bytes-sent-total", m.bytes_sent.to_string()),
-        ("requests-sent-total", m.requests_sent.to_string()),
-        (
-            "request-latency-avg-ms",
-            format!("{:.3}", ms(m.request_latency_avg_us)),
-        ),
-        ("in-flight-requests", m.in_flight_requests.to_string()),
-        ("buffer-used-bytes", m.buffer_used_bytes.to_string()),
-        ("buffer-total-bytes", m.buffer_total_bytes.to_string()),
-        (
-            "records-per-request-avg",
-            format!(
-                "{:.1}",
-                m.records_sent as f64 / m.requests_sent.max(1) as f64
-            ),
-        ),
-        (
-            "batch-size-avg",
-            format!("{:.1}", m.bytes_sent as f64 / m.batches_sent.max(1) as f64),
-        ),
-        ("record-latency-p50-us", p[0].to_string()),
-        ("record-latency-p95-us", p[1].to_string()),
-        ("record-latency-p99-us", p[2].to_string()),
-        ("record-latency-p99.9-us", p[3].to_string()),
-    ]
-    .into_iter()
-    .map(|(n, v)| (format!("producer-metrics:{n}:{tag}"), v))
-    .collect();
-    let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
     println!();
-    println!("{:<width$} : Value", "Metric Name");
-    for (name, value) in rows {
-        println!("{name:<width$} : {value}");
+    print!("{m}");
+    // The tool's own record latencies (send to callback), as Java's prints
+    // its percentiles.
+    let tag = format!("{{client-id={client_id}}}");
+    for (name, value) in [
+        ("record-latency-p50-us", p[0]),
+        ("record-latency-p95-us", p[1]),
+        ("record-latency-p99-us", p[2]),
+        ("record-latency-p99.9-us", p[3]),
+    ] {
+        println!("producer-perf:{name}:{tag} : {value}");
     }
 }
 

@@ -161,7 +161,12 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
             }
         }
     }
-    println!("\n-- metrics --\n{:#?}", producer.metrics());
+    let m = producer.metrics();
+    println!(
+        "\n-- metrics --\nrecords sent: {:?}, request latency avg: {:?} ms",
+        m.get("producer-metrics", "record-send-total"),
+        m.get("producer-metrics", "request-latency-avg")
+    );
 
     // 6. Close: sends what is left and stops the sender thread. Dropping the
     //    producer also closes it, waiting without a bound.

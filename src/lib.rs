@@ -30,7 +30,7 @@ pub mod transaction;
 pub use config::{Acks, ProducerConfig};
 pub use delivery::DeliveryHandle;
 pub use error::{ConfigError, Error, SendError};
-pub use metrics::MetricsSnapshot;
+pub use metrics::{Metric, MetricsSnapshot, ProducerMetrics};
 pub use net::sasl::{OAuthToken, Password, SaslMechanism, TokenProvider, UnsecuredTokenProvider};
 pub use producer::{Producer, ProducerBuilder};
 pub use record::{Header, PartitionInfo, ProducerRecord, RecordMetadata};

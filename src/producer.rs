@@ -11,7 +11,8 @@ use crate::config::{PartitionerChoice, ProducerConfig};
 use crate::delivery::{Callback, DeliveryHandle};
 use crate::error::{ConfigError, Error, SendError};
 use crate::metadata::ClusterView;
-use crate::metrics::{Metrics, MetricsSnapshot};
+use crate::metrics::sensors::Gauges;
+use crate::metrics::{Metrics, MetricsSnapshot, ProducerMetrics};
 use crate::net::MioNetwork;
 use crate::partitioner::{
     DefaultPartitioner, Partitioner, RecordView, RoundRobinPartitioner, TopicPartitions,
@@ -145,7 +146,10 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> ProducerBuilder<K, V> {
         let shared = Arc::new(Shared {
             acc: Arc::new(Accumulator::new(config.batch_size, config.buffer_memory)),
             cluster: Arc::new(ClusterView::default()),
-            metrics: Arc::new(Metrics::default()),
+            metrics: Arc::new(Metrics::new(
+                config.metrics_sample_window,
+                config.metrics_num_samples,
+            )),
             close: Mutex::new(None),
             fatal: Mutex::new(None),
             has_fatal: std::sync::atomic::AtomicBool::new(false),
@@ -461,12 +465,41 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> Producer<K, V> {
             .collect())
     }
 
-    /// A snapshot of the producer's counters.
-    pub fn metrics(&self) -> MetricsSnapshot {
+    /// A snapshot of the producer's plain counters (since it started).
+    pub fn counters(&self) -> MetricsSnapshot {
         let acc = &self.shared.acc;
         self.shared
             .metrics
             .snapshot(acc.pool.used(), acc.pool.total())
+    }
+
+    /// Every metric the Java producer keeps, by its Java group, name and
+    /// tags (see [`metrics`](crate::metrics) for the list and their units).
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig};
+    /// # let producer: Producer = Producer::new(ProducerConfig::builder()
+    /// #     .bootstrap_servers("localhost:9092").build()?)?;
+    /// let m = producer.metrics();
+    /// let rate = m.get("producer-metrics", "record-send-rate").unwrap_or(0.0);
+    /// println!("{rate:.0} records/s");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn metrics(&self) -> ProducerMetrics {
+        let acc = &self.shared.acc;
+        let m = &self.shared.metrics;
+        let relaxed = std::sync::atomic::Ordering::Relaxed;
+        let used = acc.pool.used();
+        let gauges = Gauges {
+            client_id: self.shared.config.client_id.clone(),
+            requests_in_flight: m.in_flight_requests.load(relaxed),
+            buffer_total: acc.pool.total(),
+            buffer_available: acc.pool.total().saturating_sub(used),
+            bufferpool_wait_ns: acc.pool.wait_ns(),
+            connections: m.connections.load(relaxed),
+        };
+        let now = self.clock.now();
+        ProducerMetrics::new(m.sensors.lock().snapshot(&gauges, now))
     }
 
     /// Stops accepting records, sends what is buffered, and waits at most

@@ -641,7 +641,7 @@ fn many_megabytes_over_tls_do_not_stall() {
         h.wait().unwrap();
     }
     let secs = t0.elapsed().as_secs_f64();
-    let retried = p.metrics().batches_retried;
+    let retried = p.counters().batches_retried;
     p.close(Duration::from_secs(10));
     println!("SECURITY-BULK SASL_SSL {n} x 10 KiB in {secs:.1} s, batches retried {retried}");
     assert_eq!(retried, 0, "no request timed out");

@@ -51,7 +51,7 @@ fn produce_and_check(
         assert!(md.offset >= 0);
     }
     producer.flush().unwrap();
-    let m = producer.metrics();
+    let m = producer.counters();
     assert_eq!(m.records_sent as usize, n);
     assert_eq!(m.records_failed, 0);
     producer.close(Duration::from_secs(10));

@@ -305,7 +305,7 @@ fn a_panicking_callback_is_contained_and_changes_nothing_else() {
         .wait()
         .unwrap();
     assert_eq!(md.offset, seen[1].1 + 1);
-    let m = producer.metrics();
+    let m = producer.counters();
     assert_eq!((m.records_sent, m.records_failed), (4, 0));
     producer.close(Duration::from_secs(10));
     let panics = PANICS.lock().unwrap().clone();

@@ -142,7 +142,7 @@ proptest! {
             check("partitions_for", producer.partitions_for("t").map(drop))?;
         }
         producer.flush().unwrap();
-        let _ = producer.metrics();
+        let _ = producer.counters();
         check("try_send after flush", producer.try_send(rec()).map(drop).map_err(|e| e.error))?;
         producer.close(close_after);
     }

@@ -277,7 +277,7 @@ fn all_brokers_down_fails_records_with_delivery_timeout() {
         Error::DeliveryTimeout { .. } | Error::Broker { .. }
     ));
     assert!(at.duration_since(t0) <= bound);
-    let m = producer.metrics();
+    let m = producer.counters();
     assert_eq!(m.records_failed, 31);
 
     // Back up: the producer recovers, and none of the failed records was written.

@@ -113,7 +113,7 @@ fn many_threads(bootstrap: &str, topic: &str, partitions: i32) {
             md.offset
         );
     }
-    let m = producer.metrics();
+    let m = producer.counters();
     producer.close(Duration::from_secs(10));
     // close joined the sender thread: every callback has run.
     assert_eq!(failed.load(Ordering::SeqCst), 0);
@@ -208,7 +208,7 @@ fn leader_moves_mid_stream_records_delivered_once_in_order() {
             .expect("delivered despite the leader move");
     }
     let after = producer.partitions_for("moving").unwrap();
-    let m = producer.metrics();
+    let m = producer.counters();
     println!("metrics after the move: {m:?}");
     producer.close(Duration::from_secs(10));
     assert!(m.batches_retried > 0, "the old leader refused some batches");

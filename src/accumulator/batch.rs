@@ -61,6 +61,11 @@ pub(crate) struct ProducerBatch {
     /// Shared with the network while a request carrying it is written.
     sealed: Option<Arc<Vec<u8>>>,
     pub(crate) record_count: u32,
+    /// The largest record appended (its estimated size), for metrics.
+    pub(crate) max_record_size: u32,
+    /// The records' bytes before compression (known once sealed), for
+    /// metrics.
+    pub(crate) uncompressed_size: usize,
     pub(crate) created: Instant,
     /// Bytes of `buffer.memory` this batch holds until it completes.
     pub(crate) reserved: usize,
@@ -117,6 +122,8 @@ impl ProducerBatch {
             writer: Some(BatchWriter::from_buffer(buf)),
             sealed: None,
             record_count: 0,
+            max_record_size: 0,
+            uncompressed_size: 0,
             created: now,
             reserved,
             result: BatchResult::new(),
@@ -150,6 +157,7 @@ impl ProducerBatch {
             return None;
         }
         w.append(r.timestamp, r.key, r.value, r.headers);
+        self.max_record_size = self.max_record_size.max(r.size as u32);
         let index = self.record_count;
         self.record_count += 1;
         Some(index)
@@ -167,6 +175,7 @@ impl ProducerBatch {
         self.producer_epoch = options.producer_epoch;
         self.base_sequence = options.base_sequence;
         if let Some(w) = self.writer.take() {
+            self.uncompressed_size = w.size_in_bytes();
             self.sealed = Some(Arc::new(w.finish(options)?));
         } else if let Some(bytes) = self.sealed.as_mut() {
             // Copies only if the network still holds the old bytes.

@@ -2,6 +2,7 @@
 //! (without spinning) until enough is released or their deadline passes.
 
 use parking_lot::{Condvar, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 /// A byte budget shared by all caller threads and the sender thread, and a
@@ -18,6 +19,8 @@ pub(crate) struct BufferPool {
     used: Mutex<usize>,
     freed: Condvar,
     free: Mutex<FreeList>,
+    /// Nanoseconds callers spent blocked waiting for room, in all.
+    wait_ns: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -36,6 +39,7 @@ impl BufferPool {
             used: Mutex::new(0),
             freed: Condvar::new(),
             free: Mutex::new(FreeList::default()),
+            wait_ns: AtomicU64::new(0),
         }
     }
 
@@ -89,6 +93,12 @@ impl BufferPool {
         self.total
     }
 
+    /// Nanoseconds callers spent blocked waiting for room, in all
+    /// (`bufferpool-wait-time-ns-total`).
+    pub(crate) fn wait_ns(&self) -> u64 {
+        self.wait_ns.load(Ordering::Relaxed)
+    }
+
     /// Bytes reserved now.
     pub(crate) fn used(&self) -> usize {
         *self.used.lock()
@@ -103,23 +113,30 @@ impl BufferPool {
             return false;
         }
         let mut used = self.used.lock();
-        loop {
+        let mut waited: Option<Instant> = None;
+        let result = loop {
             if *used + n <= self.total {
                 *used += n;
                 let now_used = *used;
                 drop(used);
                 self.trim(now_used);
-                return true;
+                break true;
             }
+            waited.get_or_insert_with(Instant::now);
             match deadline {
                 None => self.freed.wait(&mut used),
                 Some(d) => {
                     if self.freed.wait_until(&mut used, d).timed_out() && *used + n > self.total {
-                        return false;
+                        break false;
                     }
                 }
             }
+        };
+        if let Some(since) = waited {
+            let ns = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            self.wait_ns.fetch_add(ns, Ordering::Relaxed);
         }
+        result
     }
 
     /// Gives `n` bytes back and wakes blocked callers.

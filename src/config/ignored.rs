@@ -43,8 +43,7 @@ struct Ignored {
     instead: &'static str,
 }
 
-const METRICS: &str = "this producer keeps plain counters since it started, read them with \
-                       `Producer::metrics()`";
+const METRICS: &str = "every metric is kept at every level: read them with `Producer::metrics()`";
 
 /// The accepted-but-unused properties of the Java producer (Kafka 4.x
 /// `ProducerConfig`, and `auto.include.jmx.reporter` of 3.x).
@@ -75,18 +74,6 @@ const IGNORED: &[Ignored] = &[
         quiet: Quiet::Value("false"),
         instead: "pushing client metrics to the cluster (KIP-714) is not implemented: read \
                   `Producer::metrics()`",
-    },
-    Ignored {
-        name: "metrics.sample.window.ms",
-        kind: Kind::Integer { min: 0, int: false },
-        quiet: Quiet::Never,
-        instead: METRICS,
-    },
-    Ignored {
-        name: "metrics.num.samples",
-        kind: Kind::Integer { min: 1, int: true },
-        quiet: Quiet::Never,
-        instead: METRICS,
     },
     Ignored {
         name: "metrics.recording.level",
@@ -277,7 +264,6 @@ mod tests {
             ok("metadata.recovery.strategy", "ReBootstrap"),
             "rebootstrap"
         );
-        assert_eq!(ok("metrics.num.samples", "+3"), "3");
         assert_eq!(ok("interceptor.classes", " a.B , c.D$E ,"), "a.B,c.D$E");
         assert_eq!(ok("interceptor.classes", ""), "");
         assert_eq!(ok("metrics.context.team", " payments "), "payments");
@@ -285,10 +271,6 @@ mod tests {
         assert_eq!(check("metrics.context.", "x").unwrap(), None);
         for (n, v) in [
             ("enable.metrics.push", "yes"),
-            ("metrics.num.samples", "0"),
-            ("metrics.num.samples", "2147483648"),
-            ("metrics.sample.window.ms", "-1"),
-            ("metrics.sample.window.ms", "30s"),
             ("metrics.recording.level", "WARN"),
             ("metadata.recovery.strategy", "retry"),
             ("interceptor.classes", "com.example.1Bad"),
@@ -318,7 +300,7 @@ mod tests {
         validate(&quiet, &mut warnings).unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
         let loud: BTreeMap<String, String> = [
-            ("metrics.num.samples", "2"),
+            ("metrics.recording.level", "INFO"),
             ("metadata.recovery.strategy", "rebootstrap"),
             ("metrics.context.team", "x"),
         ]

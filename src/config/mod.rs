@@ -61,7 +61,9 @@
 //! | `transaction.two.phase.commit.enable` | — | `false` | warns unless `false` | two-phase commit (KIP-939) is not implemented |
 //! | `metadata.recovery.strategy` | — | `rebootstrap` | warns unless `none` | `none` or `rebootstrap`; rebootstrapping is not implemented (the bootstrap servers are tried when no known broker can be reached, the metadata is kept) |
 //! | `metadata.recovery.rebootstrap.trigger.ms` | — | 300000 | warns | see `metadata.recovery.strategy` |
-//! | `metrics.sample.window.ms`, `metrics.num.samples`, `metrics.recording.level` | — | 30000, 2, `INFO` | warns | the producer keeps plain counters: [`Producer::metrics`](crate::Producer::metrics) |
+//! | `metrics.sample.window.ms` | [`metrics_sample_window`](ProducerConfigBuilder::metrics_sample_window) | 30000 | honoured | one sample of the windowed [`Producer::metrics`](crate::Producer::metrics) |
+//! | `metrics.num.samples` | [`metrics_num_samples`](ProducerConfigBuilder::metrics_num_samples) | 2 | honoured | samples the window keeps (at least 1) |
+//! | `metrics.recording.level` | — | `INFO` | warns | every metric is kept at every level |
 //! | `metric.reporters` | — | `org.apache.kafka.common.metrics.JmxReporter` | warns unless empty | Java classes: read [`Producer::metrics`](crate::Producer::metrics) |
 //! | `auto.include.jmx.reporter` (Kafka 3.x) | — | `true` | warns unless `false` | no JMX in Rust |
 //! | `enable.metrics.push` | — | `true` | warns unless `false` | pushing client metrics (KIP-714) is not implemented |
@@ -522,6 +524,13 @@ pub struct ProducerConfig {
     /// (queues, partitioner state); the next record for it fetches its
     /// metadata again. At least 5 s.
     pub metadata_max_idle: Duration,
+    /// `metrics.sample.window.ms`: the length of one sample of the windowed
+    /// metrics (rates, averages, maxima) of [`Producer::metrics`].
+    ///
+    /// [`Producer::metrics`]: crate::Producer::metrics
+    pub metrics_sample_window: Duration,
+    /// `metrics.num.samples`: how many samples the window keeps (at least 1).
+    pub metrics_num_samples: usize,
     /// `send.buffer.bytes` (`None` = OS default, from -1).
     pub send_buffer_bytes: Option<usize>,
     /// `receive.buffer.bytes` (`None` = OS default, from -1).
@@ -608,6 +617,8 @@ impl Default for ProducerConfig {
             reconnect_backoff_max: Duration::from_millis(1000),
             metadata_max_age: Duration::from_millis(300_000),
             metadata_max_idle: Duration::from_millis(300_000),
+            metrics_sample_window: Duration::from_millis(30_000),
+            metrics_num_samples: 2,
             send_buffer_bytes: Some(131_072),
             receive_buffer_bytes: Some(32_768),
             connections_max_idle: Some(Duration::from_millis(540_000)),
@@ -842,6 +853,18 @@ impl ProducerConfigBuilder {
     /// `metadata.max.idle.ms` (at least 5 s).
     pub fn metadata_max_idle(mut self, idle: Duration) -> Self {
         self.values.metadata_max_idle = idle;
+        self
+    }
+
+    /// `metrics.sample.window.ms`.
+    pub fn metrics_sample_window(mut self, window: Duration) -> Self {
+        self.values.metrics_sample_window = window;
+        self
+    }
+
+    /// `metrics.num.samples` (at least 1).
+    pub fn metrics_num_samples(mut self, samples: usize) -> Self {
+        self.values.metrics_num_samples = samples;
         self
     }
 

@@ -36,6 +36,8 @@ pub(super) const NAMES: &[&str] = &[
     "reconnect.backoff.max.ms",
     "metadata.max.age.ms",
     "metadata.max.idle.ms",
+    "metrics.sample.window.ms",
+    "metrics.num.samples",
     "send.buffer.bytes",
     "receive.buffer.bytes",
     "connections.max.idle.ms",
@@ -92,6 +94,18 @@ pub(super) fn apply(
         "reconnect.backoff.max.ms" => c.reconnect_backoff_max = millis(name, v)?,
         "metadata.max.age.ms" => c.metadata_max_age = millis(name, v)?,
         "metadata.max.idle.ms" => c.metadata_max_idle = millis(name, v)?,
+        "metrics.sample.window.ms" => c.metrics_sample_window = millis(name, v)?,
+        "metrics.num.samples" => {
+            let expected = "an integer from 1 to 2147483647";
+            let n: u32 = integer(name, v, expected)?;
+            if n == 0 || n > i32::MAX as u32 {
+                return Err(ConfigError::new(
+                    name,
+                    format!("expected {expected}, got '{v}'"),
+                ));
+            }
+            c.metrics_num_samples = n as usize;
+        }
         "send.buffer.bytes" => c.send_buffer_bytes = socket_buffer(name, v)?,
         "receive.buffer.bytes" => c.receive_buffer_bytes = socket_buffer(name, v)?,
         "connections.max.idle.ms" => {
@@ -323,6 +337,8 @@ pub(super) fn to_properties(c: &ProducerConfig) -> BTreeMap<String, String> {
         ("reconnect.backoff.max.ms", ms(c.reconnect_backoff_max)),
         ("metadata.max.age.ms", ms(c.metadata_max_age)),
         ("metadata.max.idle.ms", ms(c.metadata_max_idle)),
+        ("metrics.sample.window.ms", ms(c.metrics_sample_window)),
+        ("metrics.num.samples", c.metrics_num_samples.to_string()),
         (
             "send.buffer.bytes",
             socket_buffer_value(c.send_buffer_bytes),

@@ -165,6 +165,10 @@ fn every_property_parses() {
         ("metadata.max.idle.ms", "5000", |c| {
             c.metadata_max_idle == ms(5000)
         }),
+        ("metrics.sample.window.ms", "1000", |c| {
+            c.metrics_sample_window == ms(1000)
+        }),
+        ("metrics.num.samples", "+3", |c| c.metrics_num_samples == 3),
         ("send.buffer.bytes", "-1", |c| c.send_buffer_bytes.is_none()),
         ("send.buffer.bytes", "65536", |c| {
             c.send_buffer_bytes == Some(65536)
@@ -439,7 +443,11 @@ fn bad_values_name_the_property_and_what_was_expected() {
             "-1",
             "integer from 0",
         ),
-        ("metrics.sample.window.ms", "thirty", "integer from 0"),
+        (
+            "metrics.sample.window.ms",
+            "thirty",
+            "non-negative integer of milliseconds",
+        ),
         (
             "metrics.num.samples",
             "0",

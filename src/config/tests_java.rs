@@ -205,9 +205,7 @@ fn a_full_java_4_producer_properties_file_is_accepted() {
             "metadata.recovery.rebootstrap.trigger.ms",
             "metadata.recovery.strategy",
             "metric.reporters",
-            "metrics.num.samples",
             "metrics.recording.level",
-            "metrics.sample.window.ms",
             "partitioner.adaptive.partitioning.enable",
         ],
         "{warnings:#?}"
@@ -304,12 +302,15 @@ fn hand_built_ignored_properties_are_checked() {
         ..ProducerConfig::default()
     };
     c.ignored_properties
-        .insert("metrics.num.samples".into(), "2".into());
+        .insert("metrics.recording.level".into(), "INFO".into());
     c.validate().unwrap();
     c.ignored_properties
-        .insert("metrics.num.samples".into(), "zero".into());
-    assert_eq!(c.validate().unwrap_err().property, "metrics.num.samples");
-    c.ignored_properties.remove("metrics.num.samples");
+        .insert("metrics.recording.level".into(), "LOUD".into());
+    assert_eq!(
+        c.validate().unwrap_err().property,
+        "metrics.recording.level"
+    );
+    c.ignored_properties.remove("metrics.recording.level");
     c.ignored_properties.insert("linger.ms".into(), "5".into());
     let e = c.validate().unwrap_err();
     assert_eq!(e.property, "linger.ms");

@@ -89,6 +89,12 @@ pub(super) fn finish(
     int_millis("request.timeout.ms", c.request_timeout)?;
     int_millis("delivery.timeout.ms", c.delivery_timeout)?;
     int_millis("transaction.timeout.ms", c.transaction_timeout)?;
+    if c.metrics_num_samples == 0 {
+        return Err(ConfigError::new(
+            "metrics.num.samples",
+            "must be at least 1, got 0",
+        ));
+    }
     if c.metadata_max_idle < Duration::from_secs(5) {
         return Err(ConfigError::new(
             "metadata.max.idle.ms",

@@ -185,6 +185,11 @@ pub(crate) struct Sender<N: Network> {
     /// of the partition failed since: that node has our producer state for
     /// it, so batches may be pipelined there (see `drain_and_send`).
     confirmed: HashMap<(Arc<str>, i32), (NodeId, i64, i16)>,
+    /// Nodes with a ready connection (for the connection metrics).
+    connected: std::collections::HashSet<NodeId>,
+    /// The time of the current loop step, for metrics recorded where no
+    /// `now` is at hand.
+    step_now: Instant,
     brokers: Brokers,
     topics: HashMap<String, Arc<TopicMeta>>,
     /// When each known topic last had a batch queued (or was first seen):
@@ -244,6 +249,8 @@ impl<N: Network> Sender<N> {
             node_order: HashMap::new(),
             partition_in_flight: HashMap::new(),
             confirmed: HashMap::new(),
+            connected: std::collections::HashSet::new(),
+            step_now: Instant::now(),
             brokers: HashMap::new(),
             topics: HashMap::new(),
             topic_used: HashMap::new(),
@@ -305,6 +312,7 @@ impl<N: Network> Sender<N> {
 
     /// Waits for network events (at most `timeout`) and handles them.
     pub(crate) fn poll_network(&mut self, timeout: Option<Duration>, now: Instant) {
+        self.step_now = now;
         let mut events = std::mem::take(&mut self.events);
         if let Err(e) = self.net.poll(timeout, now, &mut events) {
             log::error!("network poll failed: {e}");
@@ -320,12 +328,15 @@ impl<N: Network> Sender<N> {
             NetEvent::Ready { node } => {
                 log::debug!("connected to node {node}");
                 self.shared.cluster.set_auth_error(None);
+                self.connection_changed(node, true, now);
             }
             NetEvent::Disconnected { node, reason } => {
                 log::info!("node {node} disconnected: {reason}");
+                self.connection_changed(node, false, now);
                 self.fail_node(node, ErrorCode::NETWORK_EXCEPTION, now);
             }
             NetEvent::AuthenticationFailed { node, reason } => {
+                self.connection_changed(node, false, now);
                 self.fail_node(node, ErrorCode::NETWORK_EXCEPTION, now);
                 self.authentication_failed(reason);
             }
@@ -337,11 +348,39 @@ impl<N: Network> Sender<N> {
         }
     }
 
+    /// Connection metrics: `node`'s connection became ready or went away.
+    fn connection_changed(&mut self, node: NodeId, ready: bool, now: Instant) {
+        let changed = if ready {
+            self.connected.insert(node)
+        } else {
+            self.connected.remove(&node)
+        };
+        if changed {
+            let m = &self.shared.metrics;
+            let mut sensors = m.sensors.lock();
+            if ready {
+                sensors.connection_created(now);
+            } else {
+                sensors.connection_closed(now);
+            }
+            m.connections.store(
+                self.connected.len() as u64,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+    }
+
     fn handle_response(&mut self, node: NodeId, correlation_id: i32, frame: &[u8], now: Instant) {
         let Some(req) = self.answered(node, correlation_id, now) else {
             return;
         };
         self.request_done(correlation_id, &req);
+        let latency = now.saturating_duration_since(req.sent_at());
+        self.shared
+            .metrics
+            .sensors
+            .lock()
+            .response(node, frame.len() + 4, latency, now);
         match req {
             InFlight::Produce {
                 node,
@@ -518,6 +557,7 @@ impl<N: Network> Sender<N> {
     pub(crate) fn throttle(&mut self, node: NodeId, throttle_ms: i32, version: i16, now: Instant) {
         let ms = u64::try_from(throttle_ms).unwrap_or(0);
         let m = &self.shared.metrics;
+        m.sensors.lock().throttle(ms, now);
         Metrics::add(&m.produce_throttle_time_ms_total, ms);
         m.produce_throttle_time_max_ms
             .fetch_max(ms, std::sync::atomic::Ordering::Relaxed);
@@ -650,6 +690,11 @@ impl<N: Network> Sender<N> {
         Metrics::add(
             &self.shared.metrics.records_failed,
             u64::from(batch.record_count),
+        );
+        self.shared.metrics.sensors.lock().records_failed(
+            &batch.topic,
+            batch.record_count,
+            self.step_now,
         );
         self.shared.acc.release(&mut batch);
         batch.fail(error);

@@ -6,6 +6,7 @@ use crate::clock::saturating_add;
 use crate::config::Acks;
 use crate::delivery::Outcome;
 use crate::error::Error;
+use crate::metrics::sensors::SentBatch;
 use crate::metrics::Metrics;
 use crate::net::{ConnState, Network, NodeId, Segment};
 use crate::protocol::messages::produce::{
@@ -62,7 +63,12 @@ impl<N: Network> Sender<N> {
                             may_have_persisted: true,
                             last_error: b.last_error,
                         });
-                        late.push((b.reserved, b.record_count, b.result.clone()));
+                        late.push((
+                            b.reserved,
+                            b.record_count,
+                            b.result.clone(),
+                            b.topic.clone(),
+                        ));
                         if b.base_sequence >= 0 {
                             unresolved.push((
                                 b.topic.clone(),
@@ -86,9 +92,11 @@ impl<N: Network> Sender<N> {
                 }
             }
         }
-        for (reserved, records, result) in late {
+        for (reserved, records, result, topic) in late {
             self.shared.acc.release_parts(&result, reserved);
             Metrics::add(&self.shared.metrics.records_failed, u64::from(records));
+            let mut sensors = self.shared.metrics.sensors.lock();
+            sensors.records_failed(&topic, records, now);
         }
         for b in expired {
             let error = fatal.clone().unwrap_or_else(|| Error::DeliveryTimeout {
@@ -380,6 +388,7 @@ impl<N: Network> Sender<N> {
         head.drain(..from);
         segments.push(Segment::Owned(head));
         let bytes: usize = ready.iter().map(|b| b.size()).sum();
+        let request_bytes: usize = segments.iter().map(|s| s.as_slice().len()).sum();
         if let Err(e) = self.net.send_segments(node, segments) {
             log::debug!("node {node} not ready for Produce: {e}");
             for b in ready {
@@ -390,6 +399,19 @@ impl<N: Network> Sender<N> {
         let m = &self.shared.metrics;
         Metrics::add(&m.requests_sent, 1);
         Metrics::add(&m.bytes_sent, bytes as u64);
+        m.sensors.lock().request_sent(
+            node,
+            request_bytes,
+            ready.iter().map(|b| SentBatch {
+                topic: &b.topic,
+                records: b.record_count,
+                wire_size: b.size(),
+                uncompressed_size: b.uncompressed_size,
+                max_record_size: b.max_record_size,
+                queue_time: now.saturating_duration_since(b.created),
+            }),
+            now,
+        );
         if cfg.acks == Acks::None {
             for b in ready {
                 self.complete_written(b, -1, -1);
@@ -579,6 +601,10 @@ impl<N: Network> Sender<N> {
         let m = &self.shared.metrics;
         Metrics::add(&m.records_sent, u64::from(batch.record_count));
         Metrics::add(&m.batches_sent, 1);
+        let now = self.step_now;
+        m.sensors
+            .lock()
+            .records_sent(&batch.topic, batch.record_count, now);
         self.shared.acc.release(&mut batch);
         batch.complete(Outcome::Written {
             base_offset,
@@ -662,6 +688,7 @@ impl<N: Network> Sender<N> {
                         parts[0].topic,
                         parts[0].partition
                     );
+                    self.shared.metrics.sensors.lock().batch_split(now);
                     if let Some(q) = self.shared.acc.queue(&parts[0].topic, parts[0].partition) {
                         let mut q = q.lock();
                         // Last part first: each goes to the front of its place.
@@ -703,6 +730,9 @@ impl<N: Network> Sender<N> {
                 backoff.as_millis()
             );
             Metrics::add(&self.shared.metrics.batches_retried, 1);
+            let mut sensors = self.shared.metrics.sensors.lock();
+            sensors.records_retried(&batch.topic, batch.record_count, now);
+            drop(sensors);
             match self.shared.acc.queue(&batch.topic, batch.partition) {
                 Some(q) => q.lock().reenqueue(batch),
                 None => self.complete_failed(batch, broker_error(code, true)),

@@ -77,7 +77,14 @@ impl<N: Network> Sender<N> {
                 return None;
             }
         };
+        let bytes = frame.len();
         self.net.send(node, frame).ok()?;
+        let now = self.step_now;
+        self.shared
+            .metrics
+            .sensors
+            .lock()
+            .other_request_sent(node, bytes, now);
         Some(corr)
     }
 
@@ -240,6 +247,7 @@ impl<N: Network> Sender<N> {
             published.insert(name, meta);
         }
         self.shared.cluster.publish(&published);
+        self.shared.metrics.sensors.lock().metadata_updated(now);
         // Leaderless partitions or erroring topics: look again after a backoff.
         self.metadata_needed = incomplete;
         self.metadata_due = saturating_add(now, self.shared.config.metadata_max_age);

@@ -672,7 +672,7 @@ pub fn run_scenario_with(
     }
     let produce_secs = produce_start.elapsed().as_secs_f64();
     let stuck = n - done.load(Ordering::SeqCst);
-    let metrics = producer.metrics();
+    let metrics = producer.counters();
     producer.close(Duration::from_secs(5));
 
     let mut out = Outcome {

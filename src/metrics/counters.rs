@@ -1,10 +1,19 @@
-//! Counters the producer keeps, and the snapshot users read.
+//! Plain counters the producer keeps, and their snapshot; the sensors
+//! behind the Java metrics.
 
+use super::sensors::Sensors;
+use super::stat::Window;
+use parking_lot::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
 
 /// Live counters, updated by the sender thread (and callers for appends).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Metrics {
+    /// The Java metrics' records (sender thread; read by `metrics()`).
+    pub(crate) sensors: Mutex<Sensors>,
+    /// Ready connections now.
+    pub(crate) connections: AtomicU64,
     pub(crate) records_sent: AtomicU64,
     pub(crate) records_failed: AtomicU64,
     pub(crate) batches_sent: AtomicU64,
@@ -19,13 +28,45 @@ pub(crate) struct Metrics {
     pub(crate) produce_throttle_time_max_ms: AtomicU64,
 }
 
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new(Duration::from_secs(30), 2)
+    }
+}
+
 impl Metrics {
+    /// Counters whose windowed stats use `metrics.sample.window.ms` and
+    /// `metrics.num.samples`.
+    pub(crate) fn new(window: Duration, samples: usize) -> Self {
+        Metrics {
+            sensors: Mutex::new(Sensors::new(Window {
+                size: window,
+                samples,
+            })),
+            connections: AtomicU64::new(0),
+            records_sent: AtomicU64::new(0),
+            records_failed: AtomicU64::new(0),
+            batches_sent: AtomicU64::new(0),
+            batches_retried: AtomicU64::new(0),
+            bytes_sent: AtomicU64::new(0),
+            requests_sent: AtomicU64::new(0),
+            request_latency_us_total: AtomicU64::new(0),
+            responses: AtomicU64::new(0),
+            in_flight_requests: AtomicU64::new(0),
+            leader_hints_used: AtomicU64::new(0),
+            produce_throttle_time_ms_total: AtomicU64::new(0),
+            produce_throttle_time_max_ms: AtomicU64::new(0),
+        }
+    }
+
     pub(crate) fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Relaxed);
     }
 }
 
-/// A point-in-time copy of the producer's counters.
+/// A point-in-time copy of the producer's plain counters
+/// ([`Producer::counters`](crate::Producer::counters)); the Java client's
+/// metrics are [`ProducerMetrics`](super::ProducerMetrics).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MetricsSnapshot {
     /// Records acknowledged (or sent, with `acks=0`).
