@@ -11,7 +11,6 @@ use crate::config::{PartitionerChoice, ProducerConfig};
 use crate::delivery::{Callback, DeliveryHandle};
 use crate::error::{ConfigError, Error, SendError};
 use crate::metadata::ClusterView;
-use crate::metrics::sensors::Gauges;
 use crate::metrics::{Metrics, MetricsSnapshot, ProducerMetrics};
 use crate::net::MioNetwork;
 use crate::partitioner::{
@@ -486,20 +485,7 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> Producer<K, V> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn metrics(&self) -> ProducerMetrics {
-        let acc = &self.shared.acc;
-        let m = &self.shared.metrics;
-        let relaxed = std::sync::atomic::Ordering::Relaxed;
-        let used = acc.pool.used();
-        let gauges = Gauges {
-            client_id: self.shared.config.client_id.clone(),
-            requests_in_flight: m.in_flight_requests.load(relaxed),
-            buffer_total: acc.pool.total(),
-            buffer_available: acc.pool.total().saturating_sub(used),
-            bufferpool_wait_ns: acc.pool.wait_ns(),
-            connections: m.connections.load(relaxed),
-        };
-        let now = self.clock.now();
-        ProducerMetrics::new(m.sensors.lock().snapshot(&gauges, now))
+        ProducerMetrics::new(self.shared.collect_metrics(self.clock.now()))
     }
 
     /// Stops accepting records, sends what is buffered, and waits at most

@@ -24,6 +24,8 @@
 //! ```
 
 mod counters;
+#[cfg(feature = "metrics")]
+pub(crate) mod export;
 pub(crate) mod sensors;
 pub(crate) mod stat;
 

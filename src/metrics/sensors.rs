@@ -59,6 +59,10 @@ pub(crate) struct Sensors {
     metadata_updated: Option<Instant>,
     topics: HashMap<Arc<str>, TopicSensors>,
     nodes: HashMap<NodeId, NodeSensors>,
+    /// With the `metrics` feature: the facade's histograms, once the sender
+    /// published the first time.
+    #[cfg(feature = "metrics")]
+    pub(crate) histograms: Option<super::export::Histograms>,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -89,6 +93,8 @@ impl Sensors {
             metadata_updated: None,
             topics: HashMap::new(),
             nodes: HashMap::new(),
+            #[cfg(feature = "metrics")]
+            histograms: None,
         }
     }
 
@@ -115,6 +121,11 @@ impl Sensors {
             self.record_size
                 .record(&w, f64::from(b.max_record_size), now);
             self.record_queue_time.record(&w, ms(b.queue_time), now);
+            #[cfg(feature = "metrics")]
+            if let Some(h) = &self.histograms {
+                h.batch_size.record(b.wire_size as f64);
+                h.record_queue_time.record(ms(b.queue_time));
+            }
             let ratio = if b.uncompressed_size > 0 {
                 b.wire_size as f64 / b.uncompressed_size as f64
             } else {
@@ -147,6 +158,10 @@ impl Sensors {
         self.responses.record(&w, 1.0, now);
         self.incoming_bytes.record(&w, bytes as f64, now);
         self.request_latency.record(&w, ms(latency), now);
+        #[cfg(feature = "metrics")]
+        if let Some(h) = &self.histograms {
+            h.request_latency.record(ms(latency));
+        }
         let n = self.nodes.entry(node).or_default();
         n.request_latency.record(&w, ms(latency), now);
     }

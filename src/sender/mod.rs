@@ -77,6 +77,24 @@ pub(crate) struct Shared {
     pub(crate) txn: Option<Arc<txn::TxnShared>>,
 }
 
+impl Shared {
+    /// Every metric at `now` (see [`crate::metrics`]).
+    pub(crate) fn collect_metrics(&self, now: Instant) -> Vec<crate::metrics::Metric> {
+        let m = &self.metrics;
+        let pool = &self.acc.pool;
+        let relaxed = std::sync::atomic::Ordering::Relaxed;
+        let gauges = crate::metrics::sensors::Gauges {
+            client_id: self.config.client_id.clone(),
+            requests_in_flight: m.in_flight_requests.load(relaxed),
+            buffer_total: pool.total(),
+            buffer_available: pool.total().saturating_sub(pool.used()),
+            bufferpool_wait_ns: pool.wait_ns(),
+            connections: m.connections.load(relaxed),
+        };
+        m.sensors.lock().snapshot(&gauges, now)
+    }
+}
+
 /// A request to stop the sender.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CloseRequest {
@@ -190,6 +208,9 @@ pub(crate) struct Sender<N: Network> {
     /// The time of the current loop step, for metrics recorded where no
     /// `now` is at hand.
     step_now: Instant,
+    /// With the `metrics` feature: when the metrics are published next.
+    #[cfg(feature = "metrics")]
+    export_due: Instant,
     brokers: Brokers,
     topics: HashMap<String, Arc<TopicMeta>>,
     /// When each known topic last had a batch queued (or was first seen):
@@ -251,6 +272,8 @@ impl<N: Network> Sender<N> {
             confirmed: HashMap::new(),
             connected: std::collections::HashSet::new(),
             step_now: Instant::now(),
+            #[cfg(feature = "metrics")]
+            export_due: now,
             brokers: HashMap::new(),
             topics: HashMap::new(),
             topic_used: HashMap::new(),
@@ -307,7 +330,22 @@ impl<N: Network> Sender<N> {
         if may_send && !self.closing_forced(now) {
             while self.drain_and_send(now, &mut wake) > 0 {}
         }
+        #[cfg(feature = "metrics")]
+        self.export_metrics(now, &mut wake);
         wake.0
+    }
+
+    /// With the `metrics` feature: every metric to the `metrics` facade,
+    /// once per [`crate::metrics::export::INTERVAL`].
+    #[cfg(feature = "metrics")]
+    fn export_metrics(&mut self, now: Instant, wake: &mut Wake) {
+        if now >= self.export_due {
+            crate::metrics::export::publish(&self.shared.collect_metrics(now));
+            let h = crate::metrics::export::Histograms::new(&self.shared.config.client_id);
+            self.shared.metrics.sensors.lock().histograms = Some(h);
+            self.export_due = crate::clock::saturating_add(now, crate::metrics::export::INTERVAL);
+        }
+        wake.at(self.export_due);
     }
 
     /// Waits for network events (at most `timeout`) and handles them.
