@@ -10,6 +10,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{PartitionerChoice, ProducerConfig};
 use crate::delivery::{Callback, DeliveryHandle};
 use crate::error::{ConfigError, Error, SendError};
+use crate::interceptor::{Interceptors, ProducerInterceptor};
 use crate::metadata::ClusterView;
 use crate::metrics::{Metrics, MetricsSnapshot, ProducerMetrics};
 use crate::net::MioNetwork;
@@ -52,12 +53,13 @@ mod txn;
 /// producer.flush()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct Producer<K: ?Sized + 'static = Vec<u8>, V: ?Sized + 'static = Vec<u8>> {
+pub struct Producer<K: 'static = Vec<u8>, V: 'static = Vec<u8>> {
     shared: Arc<Shared>,
     wake: Arc<dyn Fn() + Send + Sync>,
     key_serializer: Box<dyn Serializer<K>>,
     value_serializer: Box<dyn Serializer<V>>,
     partitioner: Box<dyn Partitioner>,
+    interceptors: Interceptors<K, V>,
     /// The clock new batches are stamped with and `close` deadlines are
     /// computed on: the sender's clock.
     clock: Arc<dyn Clock>,
@@ -65,16 +67,17 @@ pub struct Producer<K: ?Sized + 'static = Vec<u8>, V: ?Sized + 'static = Vec<u8>
 }
 
 /// Builds a [`Producer`] with custom serializers, partitioner or clock.
-pub struct ProducerBuilder<K: ?Sized + 'static, V: ?Sized + 'static> {
+pub struct ProducerBuilder<K: 'static, V: 'static> {
     config: ProducerConfig,
     key_serializer: Box<dyn Serializer<K>>,
     value_serializer: Box<dyn Serializer<V>>,
     partitioner: Option<Box<dyn Partitioner>>,
     partitioner_error: Option<crate::ConfigError>,
+    interceptors: Vec<Box<dyn ProducerInterceptor<K, V>>>,
     clock: Arc<dyn Clock>,
 }
 
-impl<K: ?Sized + 'static, V: ?Sized + 'static> ProducerBuilder<K, V> {
+impl<K: 'static, V: 'static> ProducerBuilder<K, V> {
     /// Serializes keys with `s`.
     pub fn key_serializer(mut self, s: impl Serializer<K>) -> Self {
         self.key_serializer = Box::new(s);
@@ -105,6 +108,16 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> ProducerBuilder<K, V> {
             Ok(p) => self.partitioner = Some(Box::new(p)),
             Err(e) => self.partitioner_error = Some(e),
         }
+        self
+    }
+
+    /// Adds `interceptor` after those added before: each record passes
+    /// through every [`ProducerInterceptor::on_send`] in that order, and
+    /// every outcome through every
+    /// [`on_acknowledgement`](ProducerInterceptor::on_acknowledgement).
+    /// (Java's `interceptor.classes` names classes; here they are values.)
+    pub fn interceptor(mut self, interceptor: impl ProducerInterceptor<K, V>) -> Self {
+        self.interceptors.push(Box::new(interceptor));
         self
     }
 
@@ -177,13 +190,14 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> ProducerBuilder<K, V> {
             key_serializer: self.key_serializer,
             value_serializer: self.value_serializer,
             partitioner,
+            interceptors: Interceptors::new(self.interceptors),
             clock,
             thread: Mutex::new(Some(thread)),
         })
     }
 }
 
-impl<K: ?Sized + 'static, V: ?Sized + 'static> Producer<K, V>
+impl<K: 'static, V: 'static> Producer<K, V>
 where
     DefaultSerializer: Serializer<K> + Serializer<V>,
 {
@@ -198,7 +212,7 @@ where
     }
 }
 
-impl<K: ?Sized + 'static, V: ?Sized + 'static> Producer<K, V> {
+impl<K: 'static, V: 'static> Producer<K, V> {
     /// A builder with the given serializers (for types the built-in ones do not cover).
     pub fn builder_with_serializers(
         config: ProducerConfig,
@@ -211,6 +225,7 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> Producer<K, V> {
             value_serializer: Box::new(value),
             partitioner: None,
             partitioner_error: None,
+            interceptors: Vec::new(),
             clock: Arc::new(SystemClock),
         }
     }
@@ -296,14 +311,24 @@ impl<K: 'static, V: 'static> Producer<K, V> {
 
     fn send_inner(
         &self,
-        record: ProducerRecord<K, V>,
+        mut record: ProducerRecord<K, V>,
         now: Instant,
         deadline: Option<Instant>,
         callback: Option<Callback>,
     ) -> Result<DeliveryHandle, SendError<K, V>> {
-        match self.append(&record, now, deadline, callback) {
+        if self.interceptors.is_empty() {
+            return match self.append(&record, now, deadline, callback) {
+                Ok(handle) => Ok(handle),
+                Err(error) => Err(SendError { error, record }),
+            };
+        }
+        self.interceptors.on_send(&mut record);
+        match self.append(&record, now, deadline, self.interceptors.wrap(callback)) {
             Ok(handle) => Ok(handle),
-            Err(error) => Err(SendError { error, record }),
+            Err(error) => {
+                self.interceptors.acknowledge(Err(&error));
+                Err(SendError { error, record })
+            }
         }
     }
 
@@ -414,7 +439,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     }
 }
 
-impl<K: ?Sized + 'static, V: ?Sized + 'static> Producer<K, V> {
+impl<K: 'static, V: 'static> Producer<K, V> {
     /// Sends everything accepted so far now (ignoring `linger.ms`) and blocks
     /// until each of those records has completed, successfully or not, and
     /// its callback (if any) has run. The records' own results are in their
@@ -530,10 +555,11 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> Producer<K, V> {
         if thread.join().is_err() {
             log::error!("the sender thread panicked");
         }
+        self.interceptors.close();
     }
 }
 
-impl<K: ?Sized + 'static, V: ?Sized + 'static> Drop for Producer<K, V> {
+impl<K: 'static, V: 'static> Drop for Producer<K, V> {
     /// Closes the producer, waiting for every buffered record to complete
     /// (each is bounded by `delivery.timeout.ms`). Dropped in a delivery
     /// callback (the last handle was there), it does not wait: the sender
@@ -543,7 +569,7 @@ impl<K: ?Sized + 'static, V: ?Sized + 'static> Drop for Producer<K, V> {
     }
 }
 
-impl<K: ?Sized + 'static, V: ?Sized + 'static> std::fmt::Debug for Producer<K, V> {
+impl<K: 'static, V: 'static> std::fmt::Debug for Producer<K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Producer")
             .field("client_id", &self.shared.config.client_id)

@@ -16,7 +16,7 @@ fn same_op(a: &TxnOpKind, b: &TxnOpKind) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b)
 }
 
-impl<K: ?Sized + 'static, V: ?Sized + 'static> Producer<K, V> {
+impl<K: 'static, V: 'static> Producer<K, V> {
     fn txn(&self) -> Result<&Arc<TxnShared>, TransactionError> {
         self.shared
             .txn

@@ -266,10 +266,12 @@ impl Accumulator {
             .and_then(|t| t.partitions.get(partition as usize).cloned())
     }
 
-    /// Called by the sender when a batch completed: frees its memory.
-    /// Its buffer goes to the free list for a later batch.
+    /// Called by the sender when a batch is about to complete: frees its
+    /// memory; its buffer goes to the free list for a later batch. The
+    /// batch stays incomplete for `flush` until [`untrack`](Self::untrack),
+    /// once its callbacks have run.
     pub(crate) fn release(&self, batch: &mut ProducerBatch) {
-        self.release_parts(&batch.result, batch.reserved);
+        self.pool.release(batch.reserved);
         batch.reserved = 0;
         if let Some(buf) = batch.take_buffer() {
             self.pool.give_buffer(buf);
@@ -283,7 +285,16 @@ impl Accumulator {
             .insert(Arc::as_ptr(result) as usize, result.clone());
     }
 
-    /// Like `release`, for a batch known by its result and reservation.
+    /// A batch completed and its callbacks ran: `flush` no longer waits
+    /// for it.
+    pub(crate) fn untrack(&self, result: &Arc<BatchResult>) {
+        self.incomplete
+            .lock()
+            .remove(&(Arc::as_ptr(result) as usize));
+    }
+
+    /// Frees a completed batch known by its result and reservation (its
+    /// callbacks have run) and untracks it.
     pub(crate) fn release_parts(&self, result: &Arc<BatchResult>, reserved: usize) {
         self.incomplete
             .lock()
@@ -430,7 +441,13 @@ mod tests {
             .unwrap();
         acc.release(&mut batch);
         assert_eq!(acc.pool.used(), 0, "released with its batch");
+        // Until its callbacks ran, a flush still waits for it.
+        assert_eq!(acc.begin_flush().len(), 1);
+        acc.end_flush();
+        let result = batch.result.clone();
         batch.fail(Error::Fatal("test".into()));
+        acc.untrack(&result);
+        assert_eq!(acc.incomplete_count(), 0);
     }
 
     #[test]

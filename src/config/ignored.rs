@@ -52,8 +52,8 @@ const IGNORED: &[Ignored] = &[
         name: "interceptor.classes",
         kind: Kind::Classes,
         quiet: Quiet::Empty,
-        instead: "interceptors are Java classes: wrap `send`, or use `send_with_callback` \
-                  to see each result",
+        instead: "Java class names mean nothing to a Rust program: give interceptor values \
+                  to `ProducerBuilder::interceptor` (`ProducerInterceptor`)",
     },
     Ignored {
         name: "metric.reporters",

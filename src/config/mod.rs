@@ -68,7 +68,7 @@
 //! | `auto.include.jmx.reporter` (Kafka 3.x) | — | `true` | warns unless `false` | no JMX in Rust |
 //! | `enable.metrics.push` | — | `true` | warns unless `false` | pushing client metrics (KIP-714) is not implemented |
 //! | `metrics.context.*` | — | — | warns | metrics context labels are not used |
-//! | `interceptor.classes` | — | empty | warns unless empty | Java classes: wrap `send`, or use `send_with_callback` |
+//! | `interceptor.classes` | — | empty | warns unless empty | Java class names are not a Rust thing: add [`ProducerInterceptor`](crate::ProducerInterceptor) values with [`ProducerBuilder::interceptor`](crate::ProducerBuilder::interceptor) |
 //! | `config.providers`, `config.providers.*` | — | empty | warns unless empty | `${provider:path:key}` placeholders are not resolved: substitute them before `from_properties` |
 //! | `key.serializer`, `value.serializer` | — | — | error | serializers are chosen by the producer's key and value types |
 //! | `security.protocol` | [`security_protocol`](ProducerConfigBuilder::security_protocol) | `PLAINTEXT` | honoured | `PLAINTEXT`, `SSL`, `SASL_PLAINTEXT`, `SASL_SSL` (TLS needs the `tls` feature) |

@@ -255,7 +255,7 @@ fn quiet_values_of_ignored_properties_do_not_warn() {
         (
             "interceptor.classes",
             "com.example.Audit",
-            "send_with_callback",
+            "ProducerBuilder::interceptor",
         ),
         (
             "metric.reporters",

@@ -734,8 +734,10 @@ impl<N: Network> Sender<N> {
             batch.record_count,
             self.step_now,
         );
+        let result = batch.result.clone();
         self.shared.acc.release(&mut batch);
         batch.fail(error);
+        self.shared.acc.untrack(&result);
     }
 }
 

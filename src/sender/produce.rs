@@ -605,11 +605,14 @@ impl<N: Network> Sender<N> {
         m.sensors
             .lock()
             .records_sent(&batch.topic, batch.record_count, now);
+        let result = batch.result.clone();
         self.shared.acc.release(&mut batch);
         batch.complete(Outcome::Written {
             base_offset,
             log_append_time,
         });
+        // Only now, with the callbacks run, may a `flush` stop waiting.
+        self.shared.acc.untrack(&result);
     }
 
     /// A failed attempt: back into the queue after a backoff if the error is
@@ -698,8 +701,8 @@ impl<N: Network> Sender<N> {
                         }
                     }
                     // Handles of the original follow the outcome to the parts.
-                    self.shared.acc.release_parts(&original, 0);
                     original.complete(outcome);
+                    self.shared.acc.release_parts(&original, 0);
                     return;
                 }
                 Err(failed) => {
