@@ -316,17 +316,20 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         deadline: Option<Instant>,
         callback: Option<Callback>,
     ) -> Result<DeliveryHandle, SendError<K, V>> {
-        if self.interceptors.is_empty() {
-            return match self.append(&record, now, deadline, callback) {
-                Ok(handle) => Ok(handle),
-                Err(error) => Err(SendError { error, record }),
-            };
-        }
-        self.interceptors.on_send(&mut record);
-        match self.append(&record, now, deadline, self.interceptors.wrap(callback)) {
+        let intercepted = !self.interceptors.is_empty();
+        let callback = if intercepted {
+            self.interceptors.on_send(&mut record);
+            self.interceptors.wrap(callback)
+        } else {
+            callback
+        };
+        // One call site, so that `append` stays inlined.
+        match self.append(&record, now, deadline, callback) {
             Ok(handle) => Ok(handle),
             Err(error) => {
-                self.interceptors.acknowledge(Err(&error));
+                if intercepted {
+                    self.interceptors.acknowledge(Err(&error));
+                }
                 Err(SendError { error, record })
             }
         }
