@@ -112,6 +112,24 @@ impl BatchResult {
         }
     }
 
+    /// Like [`wait_all`](Self::wait_all) until `deadline`; whether the
+    /// batch settled by then.
+    pub(crate) fn wait_all_until(&self, deadline: Instant) -> bool {
+        let outcome = {
+            let mut slot = self.slot.lock();
+            while !slot.settled {
+                if self.done.wait_until(&mut slot, deadline).timed_out() && !slot.settled {
+                    return false;
+                }
+            }
+            slot.outcome.clone()
+        };
+        match outcome {
+            Some(Outcome::Split(parts)) => parts.iter().all(|p| p.result.wait_all_until(deadline)),
+            _ => true,
+        }
+    }
+
     /// Waits until every record of this batch has its final outcome and
     /// every callback of the batch has run, following splits.
     pub(crate) fn wait_all(&self) {
@@ -276,6 +294,32 @@ impl DeliveryHandle {
     pub fn wait_timeout(&self, timeout: Duration) -> Option<Result<RecordMetadata, Error>> {
         let deadline = Instant::now().checked_add(timeout);
         self.batch.wait_record(self.info.clone(), deadline)
+    }
+
+    /// Blocks until `deadline` at most; `None` if the record is not
+    /// complete by then (the handle stays usable). In a delivery callback
+    /// as [`wait_timeout`](Self::wait_timeout).
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # use std::time::{Duration, Instant};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build().unwrap()).unwrap();
+    /// let deadline = Instant::now() + Duration::from_secs(5);
+    /// let handles: Vec<_> = (0..10)
+    ///     .map(|i| producer.send(ProducerRecord::new("events", format!("v{i}"))))
+    ///     .collect::<Result<_, _>>()?;
+    /// for h in &handles {
+    ///     match h.wait_deadline(deadline) {
+    ///         Some(Ok(md)) => println!("at offset {}", md.offset),
+    ///         Some(Err(e)) => eprintln!("failed: {e}"),
+    ///         None => eprintln!("not complete within 5 s"),
+    ///     }
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn wait_deadline(&self, deadline: Instant) -> Option<Result<RecordMetadata, Error>> {
+        self.batch.wait_record(self.info.clone(), Some(deadline))
     }
 
     /// Whether the record is complete (waiting would not block).

@@ -255,6 +255,39 @@ impl From<ConfigError> for Error {
     }
 }
 
+/// Why [`Producer::flush_timeout`](crate::Producer::flush_timeout) returned
+/// before every record completed. The records are not affected: they go on
+/// (or stay) on their way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FlushError {
+    /// The timeout passed first.
+    TimedOut {
+        /// Batches of records not complete at the timeout.
+        incomplete_batches: usize,
+    },
+    /// Called from a delivery callback (on the sender thread), where
+    /// waiting would deadlock.
+    InCallback,
+}
+
+impl fmt::Display for FlushError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FlushError::TimedOut { incomplete_batches } => write!(
+                f,
+                "flush timed out with {incomplete_batches} batches of records not complete"
+            ),
+            FlushError::InCallback => f.write_str(
+                "cannot flush in a delivery callback: callbacks run on the sender thread, \
+                 which would wait for itself",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FlushError {}
+
 /// A refused `send`: why, and the record, handed back untouched.
 pub struct SendError<K, V> {
     /// Why the record was refused.

@@ -30,7 +30,7 @@ pub mod transaction;
 
 pub use config::{Acks, ProducerConfig};
 pub use delivery::DeliveryHandle;
-pub use error::{ConfigError, Error, SendError};
+pub use error::{ConfigError, Error, FlushError, SendError};
 pub use interceptor::ProducerInterceptor;
 pub use metrics::{Metric, MetricsSnapshot, ProducerMetrics};
 pub use net::sasl::{OAuthToken, Password, SaslMechanism, TokenProvider, UnsecuredTokenProvider};

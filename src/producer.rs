@@ -9,7 +9,7 @@ use crate::accumulator::{Accumulator, AppendError, RecordRef};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{PartitionerChoice, ProducerConfig};
 use crate::delivery::{Callback, DeliveryHandle};
-use crate::error::{ConfigError, Error, SendError};
+use crate::error::{ConfigError, Error, FlushError, SendError};
 use crate::interceptor::{Interceptors, ProducerInterceptor};
 use crate::metadata::ClusterView;
 use crate::metrics::{Metrics, MetricsSnapshot, ProducerMetrics};
@@ -309,6 +309,49 @@ impl<K: 'static, V: 'static> Producer<K, V> {
             .map(drop)
     }
 
+    /// Like [`send_with_callback`](Self::send_with_callback), delivering
+    /// the outcome as `(tag, result)` on a crossbeam channel instead, so
+    /// one thread can `select!` over the outcomes of many records and other
+    /// channels. A disconnected receiver drops the outcome (the record is
+    /// still delivered).
+    ///
+    /// ```no_run
+    /// use crossbeam_channel::{select, unbounded};
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # use std::time::Duration;
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build().unwrap()).unwrap();
+    /// let (done_tx, done_rx) = unbounded();
+    /// let (stop_tx, stop_rx) = unbounded::<()>();
+    /// for i in 0..100u32 {
+    ///     producer.send_with_channel(ProducerRecord::new("events", format!("v{i}")), i, &done_tx)?;
+    /// }
+    /// # drop(stop_tx);
+    /// let mut left = 100;
+    /// while left > 0 {
+    ///     select! {
+    ///         recv(done_rx) -> done => {
+    ///             let (i, result) = done?;
+    ///             if let Err(e) = result { eprintln!("record {i} failed: {e}"); }
+    ///             left -= 1;
+    ///         }
+    ///         recv(stop_rx) -> _ => break,
+    ///     }
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_with_channel<T: Send + 'static>(
+        &self,
+        record: ProducerRecord<K, V>,
+        tag: T,
+        channel: &crossbeam_channel::Sender<(T, Result<RecordMetadata, Error>)>,
+    ) -> Result<(), SendError<K, V>> {
+        let tx = channel.clone();
+        self.send_with_callback(record, move |result| {
+            let _ = tx.send((tag, result));
+        })
+    }
+
     fn send_inner(
         &self,
         mut record: ProducerRecord<K, V>,
@@ -470,6 +513,54 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         Ok(())
     }
 
+    /// Like [`flush`](Self::flush), waiting at most `timeout` (real time;
+    /// `Duration::MAX`: no bound). The records still incomplete then go on.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{FlushError, Producer, ProducerConfig, ProducerRecord};
+    /// # use std::time::Duration;
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build().unwrap()).unwrap();
+    /// producer.send(ProducerRecord::new("events", "v".to_string()))?;
+    /// match producer.flush_timeout(Duration::from_secs(2)) {
+    ///     Ok(()) => println!("everything sent so far is complete"),
+    ///     Err(FlushError::TimedOut { incomplete_batches }) => {
+    ///         eprintln!("{incomplete_batches} batches still on their way")
+    ///     }
+    ///     Err(e) => eprintln!("{e}"),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`FlushError::TimedOut`] with the number of batches not complete;
+    /// [`FlushError::InCallback`] at once in a delivery callback.
+    pub fn flush_timeout(&self, timeout: Duration) -> Result<(), FlushError> {
+        if sender::on_sender_thread() {
+            log::warn!("flush_timeout() called from a delivery callback: refused");
+            return Err(FlushError::InCallback);
+        }
+        let Some(deadline) = Instant::now().checked_add(timeout) else {
+            return self.flush().map_err(|_| FlushError::InCallback);
+        };
+        let pending = self.shared.acc.begin_flush();
+        (self.wake)();
+        let mut incomplete_batches = 0;
+        for batch in &pending {
+            if !batch.wait_all_until(deadline) {
+                incomplete_batches += 1;
+            }
+        }
+        self.shared.acc.end_flush();
+        match incomplete_batches {
+            0 => Ok(()),
+            n => Err(FlushError::TimedOut {
+                incomplete_batches: n,
+            }),
+        }
+    }
+
     /// The partitions of `topic`, waiting at most `max.block.ms` for metadata.
     pub fn partitions_for(&self, topic: &str) -> Result<Vec<PartitionInfo>, Error> {
         let started = Instant::now();
@@ -529,7 +620,24 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     /// callback (on this producer's sender thread) any `close` is
     /// `close(Duration::ZERO)` and does not join the thread, which stops
     /// by itself once the callback returns.
-    pub fn close(self, timeout: Duration) {
+    ///
+    /// It takes `&self`, so a producer shared in an `Arc` can be closed by
+    /// any holder; later calls (and the final drop) do nothing, and `send`
+    /// refuses records with [`Error::Closed`].
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # use std::{sync::Arc, time::Duration};
+    /// let producer: Arc<Producer<String, String>> = Arc::new(Producer::new(
+    ///     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?);
+    /// let p = producer.clone();
+    /// std::thread::spawn(move || p.send(ProducerRecord::new("events", "v".to_string())))
+    ///     .join()
+    ///     .unwrap()?;
+    /// producer.close(Duration::from_secs(10));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn close(&self, timeout: Duration) {
         let deadline = self.clock.now().checked_add(timeout);
         self.close_inner(deadline, timeout.is_zero(), true);
     }
@@ -563,12 +671,17 @@ impl<K: 'static, V: 'static> Producer<K, V> {
 }
 
 impl<K: 'static, V: 'static> Drop for Producer<K, V> {
-    /// Closes the producer, waiting for every buffered record to complete
-    /// (each is bounded by `delivery.timeout.ms`). Dropped in a delivery
-    /// callback (the last handle was there), it does not wait: the sender
-    /// thread delivers what is left and then stops by itself.
+    /// Closes the producer unless [`close`](Producer::close) did: waits at
+    /// most `delivery.timeout.ms` (the longest any record may take) for
+    /// every buffered record to complete. Dropped in a delivery callback
+    /// (the last handle was there), it does not wait: the sender thread
+    /// delivers what is left and then stops by itself.
     fn drop(&mut self) {
-        self.close_inner(None, false, false);
+        let deadline = self
+            .clock
+            .now()
+            .checked_add(self.shared.config.delivery_timeout);
+        self.close_inner(deadline, false, false);
     }
 }
 
