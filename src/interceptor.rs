@@ -74,14 +74,34 @@ pub trait ProducerInterceptor<K, V>: Send + Sync + 'static {
     fn close(&self) {}
 }
 
+/// An interceptor's `on_acknowledgement`, apart from the record types, so
+/// that the callbacks carrying it are `'static` even when the producer's
+/// records borrow their keys and values.
+type Ack = Arc<dyn Fn(Result<&RecordMetadata, &Error>) + Send + Sync>;
+
 /// The interceptors of one producer, in order.
 pub(crate) struct Interceptors<K, V> {
-    list: Arc<[Box<dyn ProducerInterceptor<K, V>>]>,
+    list: Vec<Arc<dyn ProducerInterceptor<K, V>>>,
+    acks: Arc<[Ack]>,
 }
 
 impl<K: 'static, V: 'static> Interceptors<K, V> {
-    pub(crate) fn new(list: Vec<Box<dyn ProducerInterceptor<K, V>>>) -> Self {
-        Interceptors { list: list.into() }
+    pub(crate) fn new() -> Self {
+        Interceptors {
+            list: Vec::new(),
+            acks: Arc::new([]),
+        }
+    }
+
+    /// Adds `interceptor` after the others.
+    pub(crate) fn push<I: ProducerInterceptor<K, V>>(&mut self, interceptor: I) {
+        let interceptor = Arc::new(interceptor);
+        let acker = interceptor.clone();
+        let ack: Ack = Arc::new(move |result| acker.on_acknowledgement(result));
+        let mut acks = self.acks.to_vec();
+        acks.push(ack);
+        self.acks = acks.into();
+        self.list.push(interceptor);
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -92,16 +112,14 @@ impl<K: 'static, V: 'static> Interceptors<K, V> {
     pub(crate) fn on_send(&self, record: &mut ProducerRecord<K, V>) {
         for (i, interceptor) in self.list.iter().enumerate() {
             if catch_unwind(AssertUnwindSafe(|| interceptor.on_send(record))).is_err() {
-                log::warn!(
-                    "interceptor {i} panicked in on_send; the record goes on as it was left"
-                );
+                log::warn!("interceptor {i} panicked in on_send; the record goes on as it was left");
             }
         }
     }
 
     /// Every `on_acknowledgement`, in order.
     pub(crate) fn acknowledge(&self, result: Result<&RecordMetadata, &Error>) {
-        acknowledge(&self.list, result);
+        acknowledge(&self.acks, result);
     }
 
     /// `callback` preceded by every `on_acknowledgement` (`None` stays
@@ -110,9 +128,9 @@ impl<K: 'static, V: 'static> Interceptors<K, V> {
         if self.list.is_empty() {
             return callback;
         }
-        let list = self.list.clone();
+        let acks = self.acks.clone();
         Some(Box::new(move |result: Result<RecordMetadata, Error>| {
-            acknowledge(&list, result.as_ref());
+            acknowledge(&acks, result.as_ref());
             if let Some(cb) = callback {
                 cb(result);
             }
@@ -129,12 +147,9 @@ impl<K: 'static, V: 'static> Interceptors<K, V> {
     }
 }
 
-fn acknowledge<K: 'static, V: 'static>(
-    list: &[Box<dyn ProducerInterceptor<K, V>>],
-    result: Result<&RecordMetadata, &Error>,
-) {
-    for (i, interceptor) in list.iter().enumerate() {
-        if catch_unwind(AssertUnwindSafe(|| interceptor.on_acknowledgement(result))).is_err() {
+fn acknowledge(acks: &[Ack], result: Result<&RecordMetadata, &Error>) {
+    for (i, ack) in acks.iter().enumerate() {
+        if catch_unwind(AssertUnwindSafe(|| ack(result))).is_err() {
             log::warn!("interceptor {i} panicked in on_acknowledgement");
         }
     }
@@ -169,11 +184,11 @@ mod tests {
 
     fn chain(names: &[&'static str]) -> (Interceptors<String, String>, Arc<Log>) {
         let log = Arc::new(Log::default());
-        let list = names
-            .iter()
-            .map(|n| Box::new(Tag(n, log.clone())) as Box<dyn ProducerInterceptor<String, String>>)
-            .collect();
-        (Interceptors::new(list), log)
+        let mut chain = Interceptors::new();
+        for n in names {
+            chain.push(Tag(n, log.clone()));
+        }
+        (chain, log)
     }
 
     #[test]

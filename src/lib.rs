@@ -35,6 +35,6 @@ pub use interceptor::ProducerInterceptor;
 pub use metrics::{Metric, MetricsSnapshot, ProducerMetrics};
 pub use net::sasl::{OAuthToken, Password, SaslMechanism, TokenProvider, UnsecuredTokenProvider};
 pub use producer::{Producer, ProducerBuilder};
-pub use record::{Header, PartitionInfo, ProducerRecord, RecordMetadata};
+pub use record::{Header, PartitionInfo, ProducerRecord, RecordMetadata, Topic};
 pub use record_batch::Compression;
 pub use transaction::{ConsumerGroupMetadata, TransactionError, TransactionErrorKind};

@@ -73,7 +73,7 @@ pub struct ProducerBuilder<K: 'static, V: 'static> {
     value_serializer: Box<dyn Serializer<V>>,
     partitioner: Option<Box<dyn Partitioner>>,
     partitioner_error: Option<crate::ConfigError>,
-    interceptors: Vec<Box<dyn ProducerInterceptor<K, V>>>,
+    interceptors: Interceptors<K, V>,
     clock: Arc<dyn Clock>,
 }
 
@@ -117,7 +117,7 @@ impl<K: 'static, V: 'static> ProducerBuilder<K, V> {
     /// [`on_acknowledgement`](ProducerInterceptor::on_acknowledgement).
     /// (Java's `interceptor.classes` names classes; here they are values.)
     pub fn interceptor(mut self, interceptor: impl ProducerInterceptor<K, V>) -> Self {
-        self.interceptors.push(Box::new(interceptor));
+        self.interceptors.push(interceptor);
         self
     }
 
@@ -190,7 +190,7 @@ impl<K: 'static, V: 'static> ProducerBuilder<K, V> {
             key_serializer: self.key_serializer,
             value_serializer: self.value_serializer,
             partitioner,
-            interceptors: Interceptors::new(self.interceptors),
+            interceptors: self.interceptors,
             clock,
             thread: Mutex::new(Some(thread)),
         })
@@ -225,7 +225,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
             value_serializer: Box::new(value),
             partitioner: None,
             partitioner_error: None,
-            interceptors: Vec::new(),
+            interceptors: Interceptors::new(),
             clock: Arc::new(SystemClock),
         }
     }
@@ -422,7 +422,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
             Some(p) if (0..count).contains(&p) => p,
             Some(p) => {
                 return Err(Error::InvalidPartition {
-                    topic: topic.clone(),
+                    topic: topic.to_string(),
                     partition: p,
                     partitions: count,
                 })

@@ -1,7 +1,143 @@
 //! What callers send and what they get back.
 
 pub use crate::record_batch::Header;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
 use std::sync::Arc;
+
+/// A topic's name in a [`ProducerRecord`]: a `&'static str` or a shared
+/// `Arc<str>`, so that sending to a known topic allocates nothing.
+///
+/// Any string converts into it (`"events"`, a `String`, an `Arc<str>`); a
+/// borrowed `&str` is copied once per record. For the hot path name the
+/// topic once, as a constant or a clone of a shared name:
+///
+/// ```
+/// use kafka_sync::{ProducerRecord, Topic};
+/// const EVENTS: Topic = Topic::from_static("events");
+/// let record = ProducerRecord::new(EVENTS, b"no allocation for the topic".as_slice());
+/// assert_eq!(record.topic, "events");
+/// let dynamic = Topic::from(format!("events-{}", 7));
+/// let again = ProducerRecord::new(dynamic.clone(), b"a reference count, no copy".as_slice());
+/// assert_eq!(again.topic.as_str(), "events-7");
+/// ```
+#[derive(Clone)]
+pub struct Topic(TopicName);
+
+#[derive(Clone)]
+enum TopicName {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Topic {
+    /// A topic named by a string that lives for the whole program.
+    pub const fn from_static(name: &'static str) -> Self {
+        Topic(TopicName::Static(name))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            TopicName::Static(s) => s,
+            TopicName::Shared(s) => s,
+        }
+    }
+}
+
+impl Deref for Topic {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Topic {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Topic {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for Topic {
+    fn from(name: &str) -> Self {
+        Topic(TopicName::Shared(name.into()))
+    }
+}
+
+impl From<&String> for Topic {
+    fn from(name: &String) -> Self {
+        Topic(TopicName::Shared(name.as_str().into()))
+    }
+}
+
+impl From<String> for Topic {
+    fn from(name: String) -> Self {
+        Topic(TopicName::Shared(name.into()))
+    }
+}
+
+impl From<Arc<str>> for Topic {
+    fn from(name: Arc<str>) -> Self {
+        Topic(TopicName::Shared(name))
+    }
+}
+
+impl From<&Topic> for Topic {
+    fn from(topic: &Topic) -> Self {
+        topic.clone()
+    }
+}
+
+impl PartialEq for Topic {
+    fn eq(&self, other: &Topic) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Topic {}
+
+impl PartialEq<str> for Topic {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Topic {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Topic {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl Hash for Topic {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl fmt::Debug for Topic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Topic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// A record to send: topic and value, with optional key, partition,
 /// timestamp and headers. A `None` key or value is legal (a null value is a
@@ -9,7 +145,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProducerRecord<K, V> {
     /// Destination topic.
-    pub topic: String,
+    pub topic: Topic,
     /// Explicit partition; wins over the partitioner.
     pub partition: Option<i32>,
     /// Key (null when `None`).
@@ -24,7 +160,7 @@ pub struct ProducerRecord<K, V> {
 
 impl<K, V> ProducerRecord<K, V> {
     /// A record with a value and nothing else.
-    pub fn new(topic: impl Into<String>, value: V) -> Self {
+    pub fn new(topic: impl Into<Topic>, value: V) -> Self {
         ProducerRecord {
             topic: topic.into(),
             partition: None,
@@ -36,7 +172,7 @@ impl<K, V> ProducerRecord<K, V> {
     }
 
     /// A record with a null value (a tombstone) for `key`.
-    pub fn tombstone(topic: impl Into<String>, key: K) -> Self {
+    pub fn tombstone(topic: impl Into<Topic>, key: K) -> Self {
         ProducerRecord {
             topic: topic.into(),
             partition: None,

@@ -107,7 +107,7 @@ fn mixed_record(
         _ => None,
     };
     ProducerRecord {
-        topic: topic.to_string(),
+        topic: topic.into(),
         partition: (i % 8 == 3).then_some((i / 8) as i32 % partitions),
         key,
         value,

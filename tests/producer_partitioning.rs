@@ -219,7 +219,7 @@ fn null_keys_null_values_and_tombstones_read_back_as_null() {
     let mut handles = Vec::new();
     for (key, value) in &cases {
         let rec = ProducerRecord {
-            topic: "nulls".to_string(),
+            topic: "nulls".into(),
             partition: Some(0),
             key: key.clone(),
             value: value.clone(),
