@@ -16,6 +16,7 @@ pub mod delivery;
 pub mod error;
 pub(crate) mod hash;
 pub mod interceptor;
+pub(crate) mod log_context;
 pub(crate) mod metadata;
 pub mod metrics;
 pub mod net;

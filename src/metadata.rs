@@ -7,6 +7,7 @@
 
 use crate::error::Error;
 use crate::hash::FastMap;
+use crate::log_context::LogContext;
 use crate::protocol::messages::metadata::MetadataResponse;
 use crate::protocol::ErrorCode;
 use parking_lot::{Condvar, Mutex, RwLock};
@@ -103,11 +104,53 @@ impl TopicMeta {
     }
 }
 
+/// Logs how `new` changes what was known of topic `name` (`old`): a new
+/// topic and moved leaders at `debug`, a changed partition count at `info`
+/// (partitions as `topic-N`, as the Java client prints them).
+pub(crate) fn log_changes(
+    log: &LogContext,
+    node: i32,
+    name: &str,
+    old: Option<&TopicMeta>,
+    new: &TopicMeta,
+) {
+    if let Some(e) = new.error {
+        log::debug!("{log}metadata from node {node}: topic {name}: {e}");
+        return;
+    }
+    let count = new.partitions.len();
+    let Some(old) = old.filter(|o| !o.partitions.is_empty()) else {
+        log::debug!("{log}metadata from node {node}: topic {name} has {count} partitions");
+        return;
+    };
+    if old.partitions.len() != count {
+        log::info!(
+            "{log}topic {name}: partition count changed from {} to {count}",
+            old.partitions.len()
+        );
+    }
+    for (i, (o, n)) in old.partitions.iter().zip(&new.partitions).enumerate() {
+        if o.leader != n.leader {
+            let show =
+                |l: Option<i32>| l.map_or_else(|| "none".to_owned(), |l| format!("node {l}"));
+            log::debug!(
+                "{log}leader of {name}-{i}: {} (epoch {}), was {}",
+                show(n.leader),
+                n.leader_epoch,
+                show(o.leader)
+            );
+        }
+    }
+}
+
 /// Brokers by id: (host, port).
 pub(crate) type Brokers = HashMap<i32, (String, u16)>;
 
 /// Converts a Metadata response into brokers and topics.
-pub(crate) fn parse(resp: &MetadataResponse) -> (Brokers, HashMap<String, TopicMeta>) {
+pub(crate) fn parse(
+    resp: &MetadataResponse,
+    log: &LogContext,
+) -> (Brokers, HashMap<String, TopicMeta>) {
     let brokers = resp
         .brokers
         .iter()
@@ -130,7 +173,9 @@ pub(crate) fn parse(resp: &MetadataResponse) -> (Brokers, HashMap<String, TopicM
             .iter()
             .all(|p| p.partition_index >= 0 && (p.partition_index as usize) < count);
         if t.error_code == 0 && !dense {
-            log::warn!("ignoring metadata of topic {name}: partition indexes are not 0..{count}");
+            log::warn!(
+                "{log}ignoring metadata of topic {name}: partition indexes are not 0..{count}"
+            );
             continue;
         }
         if t.error_code == 0 {
@@ -357,7 +402,7 @@ mod tests {
 
     #[test]
     fn parse_finds_leaders_and_available_partitions() {
-        let (brokers, topics) = parse(&response("t", &[1, -1, 1]));
+        let (brokers, topics) = parse(&response("t", &[1, -1, 1]), &LogContext::default());
         assert_eq!(brokers[&1], ("h".to_string(), 9092));
         let t = &topics["t"];
         assert_eq!(t.partitions.len(), 3);
@@ -369,9 +414,9 @@ mod tests {
     fn parse_keeps_the_topic_id() {
         let mut md = response("t", &[1]);
         md.topics[0].topic_id = [7; 16];
-        let (_, topics) = parse(&md);
+        let (_, topics) = parse(&md, &LogContext::default());
         assert_eq!(topics["t"].known_topic_id(), Some([7; 16]));
-        let (_, topics) = parse(&response("t", &[1]));
+        let (_, topics) = parse(&response("t", &[1]), &LogContext::default());
         assert_eq!(topics["t"].known_topic_id(), None, "all zeros: no id");
     }
 
@@ -379,7 +424,7 @@ mod tests {
     fn leader_hints_apply_only_when_newer_and_complete() {
         let mut md = response("t", &[-1, 1]);
         md.topics[0].partitions[1].leader_epoch = 5;
-        let (_, mut topics) = parse(&md);
+        let (_, mut topics) = parse(&md, &LogContext::default());
         let t = topics.get_mut("t").unwrap();
         assert!(!t.apply_leader_hint(1, 2, 5), "same epoch");
         assert!(!t.apply_leader_hint(1, 2, 4), "older epoch");
@@ -399,7 +444,7 @@ mod tests {
             let mut md = response("t", &[leader, 1]);
             md.topics[0].topic_id = [id; 16];
             md.topics[0].partitions[0].leader_epoch = epoch;
-            parse(&md).1.remove("t").unwrap()
+            parse(&md, &LogContext::default()).1.remove("t").unwrap()
         };
         let known = with(1, 2, 6);
         let mut stale = with(1, 1, 5);
@@ -441,7 +486,7 @@ mod tests {
                 .map(|t| t.partitions.len())
         });
         std::thread::sleep(Duration::from_millis(20));
-        let (_, topics) = parse(&response("t", &[1, 1]));
+        let (_, topics) = parse(&response("t", &[1, 1]), &LogContext::default());
         view.publish(&topics.into_iter().map(|(k, v)| (k, Arc::new(v))).collect());
         assert_eq!(waiter.join().unwrap().unwrap(), 2);
         assert!(view.wanted(Duration::from_secs(60)).is_empty());

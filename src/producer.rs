@@ -11,6 +11,7 @@ use crate::config::{PartitionerChoice, ProducerConfig};
 use crate::delivery::{Callback, DeliveryHandle};
 use crate::error::{ConfigError, Error, FlushError, SendError};
 use crate::interceptor::{Interceptors, ProducerInterceptor};
+use crate::log_context::LogContext;
 use crate::metadata::ClusterView;
 use crate::metrics::{Metrics, MetricsSnapshot, ProducerMetrics};
 use crate::net::MioNetwork;
@@ -178,9 +179,10 @@ impl<K: 'static, V: 'static> ProducerBuilder<K, V> {
             .name(format!("kafka-sync-sender-{}", config.client_id))
             .spawn(move || sender::run(sender, sender_clock))
             .map_err(|e| Error::Fatal(format!("cannot start the sender thread: {e}")))?;
+        let log = LogContext::of(&config);
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
             if let Err(e) = waker.wake() {
-                log::error!("cannot wake the sender thread: {e}");
+                log::error!("{log}cannot wake the sender thread: {e}");
             }
         });
         clock.on_advance(Arc::downgrade(&wake));
@@ -499,7 +501,10 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     /// too. The records are not affected.
     pub fn flush(&self) -> Result<(), Error> {
         if sender::on_sender_thread() {
-            log::warn!("flush() called from a delivery callback: refused (it would deadlock)");
+            log::warn!(
+                "{}flush() called from a delivery callback: refused (it would deadlock)",
+                LogContext::of(&self.shared.config)
+            );
             return Err(Error::InCallback {
                 operation: "flush the producer",
             });
@@ -659,12 +664,16 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         (self.wake)();
         if own_thread {
             log::debug!(
-                "producer closed from a delivery callback: the sender thread stops by itself"
+                "{}producer closed from a delivery callback: the sender thread stops by itself",
+                LogContext::of(&self.shared.config)
             );
             return;
         }
         if thread.join().is_err() {
-            log::error!("the sender thread panicked");
+            log::error!(
+                "{}the sender thread panicked",
+                LogContext::of(&self.shared.config)
+            );
         }
         self.interceptors.close();
     }

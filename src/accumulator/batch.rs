@@ -234,7 +234,10 @@ impl ProducerBatch {
             let result = pending.info.result(outcome);
             let cb = pending.callback;
             if std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || cb(result))).is_err() {
-                log::error!("a delivery callback panicked; the panic was contained");
+                log::error!(
+                    "{}a delivery callback panicked; the panic was contained",
+                    crate::log_context::LogContext::current()
+                );
             }
         }
     }

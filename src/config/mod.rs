@@ -1036,8 +1036,9 @@ impl ProducerConfigBuilder {
     pub fn build(self) -> Result<ProducerConfig, ConfigError> {
         let mut warnings = Vec::new();
         let config = self.build_with_warnings(&mut warnings)?;
+        let log = crate::log_context::LogContext::of(&config);
         for w in &warnings {
-            log::warn!("{w}");
+            log::warn!("{log}{w}");
         }
         Ok(config)
     }

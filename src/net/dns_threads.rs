@@ -20,6 +20,7 @@
 
 use super::resolver::Resolver;
 use super::NodeId;
+use crate::log_context::LogContext;
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use mio::Waker;
 use std::net::SocketAddr;
@@ -74,6 +75,8 @@ pub(crate) struct DnsThreads {
     resolver: Resolver,
     waker: Arc<Waker>,
     name: String,
+    /// The producer's log prefix.
+    log: LogContext,
     jobs: Sender<Job>,
     queue: Receiver<Job>,
     answer_tx: Sender<Answer>,
@@ -85,13 +88,14 @@ pub(crate) struct DnsThreads {
 
 impl DnsThreads {
     /// No threads yet; answers will wake `waker`.
-    pub fn new(resolver: Resolver, waker: Arc<Waker>, client_id: &str) -> Self {
+    pub fn new(resolver: Resolver, waker: Arc<Waker>, client_id: &str, log: LogContext) -> Self {
         let (jobs, queue) = unbounded();
         let (answer_tx, answers) = unbounded();
         DnsThreads {
             resolver,
             waker,
             name: format!("kafka-sync-dns-{client_id}"),
+            log,
             jobs,
             queue,
             answer_tx,
@@ -112,7 +116,7 @@ impl DnsThreads {
                     self.threads += 1;
                     self.available.fetch_add(1, Ordering::AcqRel);
                 }
-                Err(e) => log::warn!("cannot start a resolver thread: {e}"),
+                Err(e) => log::warn!("{}cannot start a resolver thread: {e}", self.log),
             }
         }
         self.next_ticket += 1;
@@ -144,6 +148,7 @@ impl DnsThreads {
         let answers = self.answer_tx.clone();
         let waker = self.waker.clone();
         let available = self.available.clone();
+        let log = self.log.clone();
         thread::Builder::new()
             .name(self.name.clone())
             .spawn(move || {
@@ -167,7 +172,7 @@ impl DnsThreads {
                             return; // the network is gone
                         }
                         if let Err(e) = waker.wake() {
-                            log::warn!("resolver thread cannot wake the sender: {e}");
+                            log::warn!("{log}resolver thread cannot wake the sender: {e}");
                         }
                     }
                     available.fetch_add(1, Ordering::AcqRel);

@@ -48,6 +48,7 @@ use super::tls::TlsConnector;
 use super::{ConnState, NetError, NetEvent, Network, NodeId, Resolver, Segment};
 use crate::clock::saturating_add;
 use crate::config::{ClientDnsLookup, ProducerConfig};
+use crate::log_context::LogContext;
 use crate::protocol::encode_request;
 use crate::protocol::header::peek_correlation_id;
 use crate::protocol::messages::api_versions::{
@@ -192,6 +193,8 @@ pub struct MioNetwork {
     tls: Option<TlsConnector>,
     /// SASL for every connection (`SASL_PLAINTEXT`, `SASL_SSL`).
     sasl: Option<SaslCredentials>,
+    /// The producer's log prefix (`[Producer clientId=...] `).
+    log: LogContext,
 }
 
 impl MioNetwork {
@@ -221,8 +224,9 @@ impl MioNetwork {
         // to the caller as a configuration error naming the property.
         let invalid =
             |e: crate::config::ConfigError| io::Error::new(io::ErrorKind::InvalidInput, e);
+        let log = LogContext::of(config);
         let tls = if config.security_protocol.uses_tls() {
-            Some(TlsConnector::new(&config.tls).map_err(invalid)?)
+            Some(TlsConnector::new(&config.tls, &log).map_err(invalid)?)
         } else {
             None
         };
@@ -231,7 +235,7 @@ impl MioNetwork {
         } else {
             None
         };
-        let dns = DnsThreads::new(resolver, waker.clone(), &config.client_id);
+        let dns = DnsThreads::new(resolver, waker.clone(), &config.client_id, log.clone());
         let net = MioNetwork {
             poll,
             events: Events::with_capacity(256),
@@ -260,6 +264,7 @@ impl MioNetwork {
             dns_lookup: config.client_dns_lookup,
             tls,
             sasl,
+            log,
         };
         Ok((net, waker))
     }
@@ -307,7 +312,7 @@ impl MioNetwork {
         }
         n.phase = Phase::Resolving { deadline };
         if n.lookup.is_none() {
-            log::debug!("node {node}: resolving {host}:{port}");
+            log::trace!("{}node {node}: resolving {host}:{port}", self.log);
             n.lookup = Some(self.dns.submit(node, &host, port, canonical));
         }
         Ok(())
@@ -324,12 +329,12 @@ impl MioNetwork {
         }
         n.lookup = None;
         let Phase::Resolving { deadline } = n.phase else {
-            log::debug!("node {node}: late lookup answer dropped");
+            log::trace!("{}node {node}: late lookup answer dropped", self.log);
             return;
         };
         match answer.result {
             Ok(addrs) => {
-                log::debug!("node {node}: resolved to {addrs:?}");
+                log::trace!("{}node {node}: resolved to {addrs:?}", self.log);
                 (n.resolved, n.next_addr) = (addrs, 0);
                 if let Err(reason) = self.start(node, deadline) {
                     self.fail(node, reason, now);
@@ -348,7 +353,10 @@ impl MioNetwork {
             .registry()
             .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
             .map_err(|e| format!("cannot register socket: {e}"))?;
-        log::debug!("node {node}: connecting to {addr}");
+        log::debug!(
+            "{}Initiating connection to node {node} using address {addr}",
+            self.log
+        );
         self.tokens.insert(token, node);
         let n = self.nodes.entry(node).or_default();
         n.conn = Some(Connection::new(stream, token));
@@ -357,9 +365,29 @@ impl MioNetwork {
     }
 
     /// Closes the node's connection, starts backing off and reports the
-    /// disconnection.
+    /// disconnection: logged at `info` for an established connection, at
+    /// `warn` for an attempt that failed.
     fn fail(&mut self, node: NodeId, reason: String, now: Instant) {
+        let (established, delay) = self.close(node, now);
+        let at = self.where_is(node);
+        if established {
+            log::info!("{}{at} disconnected: {reason}", self.log);
+        } else {
+            log::warn!(
+                "{}Connection to {at} could not be established: {reason}; \
+                 retrying in {} ms",
+                self.log,
+                delay.as_millis()
+            );
+        }
+        self.pending.push(NetEvent::Disconnected { node, reason });
+    }
+
+    /// Closes the node's connection and starts backing off: whether the
+    /// connection was established (ready), and the backoff.
+    pub(super) fn close(&mut self, node: NodeId, now: Instant) -> (bool, Duration) {
         let n = self.nodes.entry(node).or_default();
+        let established = matches!(n.phase, Phase::Ready);
         if let Some(mut conn) = n.conn.take() {
             let _ = self.poll.registry().deregister(&mut conn.stream);
             self.tokens.remove(&conn.token);
@@ -380,8 +408,7 @@ impl MioNetwork {
         let delay = self.backoff.delay(n.failures);
         n.failures = n.failures.saturating_add(1);
         n.phase = Phase::BackingOff(saturating_add(now, delay));
-        log::info!("node {node}: disconnected ({reason}); backing off {delay:?}");
-        self.pending.push(NetEvent::Disconnected { node, reason });
+        (established, delay)
     }
 
     /// Closes a ready connection that was idle for `connections.max.idle.ms`
@@ -400,7 +427,7 @@ impl MioNetwork {
             "idle for {} ms (connections.max.idle.ms): closed",
             idle.as_millis()
         );
-        log::debug!("node {node}: {reason}");
+        log::debug!("{}{}: {reason}", self.log, self.where_is(node));
         self.pending.push(NetEvent::Disconnected { node, reason });
     }
 
@@ -507,7 +534,10 @@ impl MioNetwork {
         };
         if resp.error_code == UNSUPPORTED_VERSION && version > 0 {
             let retry = fallback_version(&resp, version);
-            log::debug!("node {node}: ApiVersions v{version} unsupported, retrying v{retry}");
+            log::debug!(
+                "{}node {node}: ApiVersions v{version} unsupported, retrying v{retry}",
+                self.log
+            );
             if let Err(e) = self.send_api_versions(node, retry, deadline) {
                 self.fail(node, format!("write failed: {e}"), now);
             }
@@ -518,7 +548,7 @@ impl MioNetwork {
             );
             self.fail(node, reason, now);
         } else {
-            log::debug!("node {node}: ApiVersions v{version} answered");
+            log::trace!("{}node {node}: ApiVersions v{version} answered", self.log);
             // The exchange's time does not count against the setup deadline.
             let n = self.nodes.get_mut(&node).expect("handshaking node");
             let started = n.handshake_started.take().unwrap_or(now);
@@ -595,7 +625,7 @@ impl MioNetwork {
         let n = self.nodes.get(&node).expect("registered node");
         if let (Phase::TlsHandshaking { deadline }, Some(conn)) = (n.phase, n.conn.as_ref()) {
             if !conn.tls_handshaking() {
-                log::debug!("node {node}: TLS handshake done");
+                log::trace!("{}node {node}: TLS handshake done", self.log);
                 if let Err(e) = self.send_api_versions(node, HANDSHAKE_VERSION, deadline) {
                     self.fail_io(node, "write", e, now);
                 }
@@ -661,7 +691,10 @@ impl MioNetwork {
             }
         }
         for node in reauth {
-            log::debug!("node {node}: re-authenticating before the session ends");
+            log::debug!(
+                "{}node {node}: re-authenticating before the session ends",
+                self.log
+            );
             if let Some(n) = self.nodes.get_mut(&node) {
                 n.reauth_at = None;
             }
@@ -809,7 +842,11 @@ impl Network for MioNetwork {
     fn disconnect(&mut self, node: NodeId, now: Instant) {
         let connecting = |n: &Node| n.conn.is_some() || matches!(n.phase, Phase::Resolving { .. });
         if self.nodes.get(&node).is_some_and(connecting) {
-            self.fail(node, "disconnected by client".into(), now);
+            // The sender logged why.
+            self.close(node, now);
+            let reason = "disconnected by client".to_owned();
+            log::debug!("{}{}: {reason}", self.log, self.where_is(node));
+            self.pending.push(NetEvent::Disconnected { node, reason });
         }
     }
 

@@ -18,17 +18,14 @@ impl MioNetwork {
     /// refused authentication, an untrusted certificate): reported as
     /// [`NetEvent::AuthenticationFailed`].
     pub(super) fn fail_auth(&mut self, node: NodeId, reason: String, now: Instant) {
-        self.fail(node, reason.clone(), now);
-        if let Some(NetEvent::Disconnected { .. }) = self.pending.last() {
-            self.pending.pop();
-        }
-        log::error!("node {node}: {reason}");
+        self.close(node, now);
+        log::error!("{}{reason}", self.log);
         self.pending
             .push(NetEvent::AuthenticationFailed { node, reason });
     }
 
     /// `host:port` of a node, for messages.
-    fn where_is(&self, node: NodeId) -> String {
+    pub(super) fn where_is(&self, node: NodeId) -> String {
         match self.nodes.get(&node).and_then(|n| n.address.as_ref()) {
             Some((h, p)) => format!("node {node} ({h}:{p})"),
             None => format!("node {node}"),
@@ -130,7 +127,11 @@ impl MioNetwork {
     }
 
     fn ready(&mut self, node: NodeId) {
-        log::debug!("node {node}: ready");
+        log::debug!(
+            "{}Connection to {} established",
+            self.log,
+            self.where_is(node)
+        );
         let n = self.nodes.get_mut(&node).expect("node");
         n.phase = Phase::Ready;
         n.failures = 0;
@@ -146,7 +147,8 @@ impl MioNetwork {
         match Authenticator::start(creds, versions, id, &self.client_id) {
             Ok((auth, frame)) => {
                 log::debug!(
-                    "node {node}: SASL {} authentication",
+                    "{}node {node}: SASL {} authentication",
+                    self.log,
                     creds.mechanism.name()
                 );
                 n.auth = Some(auth);
@@ -191,7 +193,10 @@ impl MioNetwork {
                     saturating_add(now, reauth_after(l, jitter))
                 });
                 if let Some(l) = session_lifetime {
-                    log::debug!("node {node}: authenticated; the session lasts {l:?}");
+                    log::debug!(
+                        "{}node {node}: authenticated; the session lasts {l:?}",
+                        self.log
+                    );
                 }
                 if matches!(n.phase, Phase::Ready) {
                     // A re-authentication: the held frames go out now.

@@ -29,7 +29,10 @@ pub(crate) enum ReadIn {
 }
 
 impl TlsConnector {
-    pub(crate) fn new(_: &TlsConfig) -> Result<TlsConnector, ConfigError> {
+    pub(crate) fn new(
+        _: &TlsConfig,
+        _: &crate::log_context::LogContext,
+    ) -> Result<TlsConnector, ConfigError> {
         Err(ConfigError::new(
             "security.protocol",
             "TLS needs the `tls` cargo feature",

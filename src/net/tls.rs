@@ -9,6 +9,7 @@
 //! `ssl.key.password`). Errors name the property.
 
 use crate::config::{ConfigError, TlsConfig};
+use crate::log_context::LogContext;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::pem::PemObject;
@@ -33,9 +34,10 @@ impl std::fmt::Debug for TlsConnector {
 
 impl TlsConnector {
     /// Builds the connector from the `ssl.*` settings.
-    pub(crate) fn new(tls: &TlsConfig) -> Result<TlsConnector, ConfigError> {
+    /// Its warnings (no host name check, no system roots) start with `log`.
+    pub(crate) fn new(tls: &TlsConfig, log: &LogContext) -> Result<TlsConnector, ConfigError> {
         Ok(TlsConnector {
-            config: client_config(tls)?,
+            config: client_config(tls, log)?,
         })
     }
 
@@ -195,9 +197,9 @@ pub(crate) enum ReadIn {
 }
 
 /// The rustls client configuration for `tls`.
-fn client_config(tls: &TlsConfig) -> Result<Arc<ClientConfig>, ConfigError> {
+fn client_config(tls: &TlsConfig, log: &LogContext) -> Result<Arc<ClientConfig>, ConfigError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = Arc::new(roots(tls)?);
+    let roots = Arc::new(roots(tls, log)?);
     let mut versions: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
     for v in &tls.enabled_protocols {
         versions.push(match v.as_str() {
@@ -217,7 +219,7 @@ fn client_config(tls: &TlsConfig) -> Result<Arc<ClientConfig>, ConfigError> {
         builder.with_root_certificates(roots)
     } else {
         log::warn!(
-            "ssl.endpoint.identification.algorithm is empty: broker host names are not checked against their certificates"
+            "{log}ssl.endpoint.identification.algorithm is empty: broker host names are not checked against their certificates"
         );
         let inner = WebPkiServerVerifier::builder_with_provider(roots, provider)
             .build()
@@ -239,7 +241,7 @@ fn client_config(tls: &TlsConfig) -> Result<Arc<ClientConfig>, ConfigError> {
 }
 
 /// The trust anchors: the configured CA certificates, or the system's.
-fn roots(tls: &TlsConfig) -> Result<RootCertStore, ConfigError> {
+fn roots(tls: &TlsConfig, log: &LogContext) -> Result<RootCertStore, ConfigError> {
     let mut store = RootCertStore::empty();
     let mut given = false;
     if let Some(path) = &tls.truststore_location {
@@ -263,7 +265,8 @@ fn roots(tls: &TlsConfig) -> Result<RootCertStore, ConfigError> {
         let (added, _) = store.add_parsable_certificates(found.certs);
         if added == 0 {
             log::warn!(
-                "no system root certificates found ({} errors): set ssl.truststore.location",
+                "{}no system root certificates found ({} errors): set ssl.truststore.location",
+                log,
                 found.errors.len()
             );
         }

@@ -21,6 +21,7 @@
 //!   that no acknowledgement covers is a possible hole: the epoch is bumped
 //!   (the Java client's `TransactionManager.markSequenceUnresolved`).
 
+use crate::log_context::LogContext;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -77,11 +78,14 @@ pub(crate) struct Idempotence {
     /// Per partition, the last batch (first sequence, record count) that
     /// expired while in flight and is not known written or not yet.
     unresolved: HashMap<(Arc<str>, i32), (i32, u32)>,
+    /// The producer's log prefix.
+    log: LogContext,
 }
 
 impl Idempotence {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(log: LogContext) -> Self {
         Idempotence {
+            log,
             producer_id: -1,
             epoch: -1,
             requested: false,
@@ -208,7 +212,8 @@ impl Idempotence {
     pub(crate) fn request_bump(&mut self, why: &str) {
         if !self.bump_needed {
             log::info!(
-                "producer {} epoch {}: bumping the epoch ({why})",
+                "{}producer id {} epoch {}: bumping the epoch ({why})",
+                self.log,
                 self.producer_id,
                 self.epoch
             );
@@ -245,7 +250,7 @@ mod tests {
     #[test]
     fn next_expected_follows_acknowledgements() {
         let t: Arc<str> = "t".into();
-        let mut i = Idempotence::new();
+        let mut i = Idempotence::new(LogContext::default());
         i.reset(7, 0);
         assert_eq!(i.assign(&t, 0, 3), 0);
         assert_eq!(i.assign(&t, 0, 2), 3);
@@ -270,7 +275,7 @@ mod tests {
     #[test]
     fn acknowledgements_follow_the_sequence_across_the_wrap() {
         let t: Arc<str> = "t".into();
-        let mut i = Idempotence::new();
+        let mut i = Idempotence::new(LogContext::default());
         i.reset(7, 0);
         i.partitions.insert(
             (t.clone(), 0),

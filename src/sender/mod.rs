@@ -51,6 +51,7 @@ use crate::accumulator::Accumulator;
 use crate::clock::Clock;
 use crate::config::ProducerConfig;
 use crate::error::Error;
+use crate::log_context::LogContext;
 use crate::metadata::{Brokers, ClusterView, TopicMeta};
 use crate::metrics::Metrics;
 use crate::net::{NetEvent, Network, NodeId};
@@ -186,6 +187,10 @@ impl Wake {
 /// The sender: see the module docs.
 pub(crate) struct Sender<N: Network> {
     pub(crate) shared: Arc<Shared>,
+    /// The prefix of every log line (`[Producer clientId=...] `).
+    pub(crate) log: LogContext,
+    /// The cluster id of the last Metadata answer (logged when it changes).
+    cluster_id: Option<String>,
     pub(crate) net: N,
     events: Vec<NetEvent>,
     next_correlation_id: i32,
@@ -251,18 +256,25 @@ impl<N: Network> Sender<N> {
                 }
             }
         }
-        let idempotence = shared.config.enable_idempotence.then(Idempotence::new);
+        let log = LogContext::of(&shared.config);
+        let idempotence = shared
+            .config
+            .enable_idempotence
+            .then(|| Idempotence::new(log.clone()));
         let txn = match (&shared.txn, &shared.config.transactional_id) {
             (Some(t), Some(id)) => Some(txn::Transactions::new(
                 t.clone(),
                 id.clone(),
                 shared.config.transaction_timeout,
+                log.clone(),
             )),
             _ => None,
         };
         let seed = now.elapsed().as_nanos() as u64 ^ (Arc::as_ptr(&shared) as u64) ^ 0x9e37_79b9;
         Sender {
             shared,
+            log,
+            cluster_id: None,
             net,
             events: Vec::new(),
             next_correlation_id: 0,
@@ -353,7 +365,7 @@ impl<N: Network> Sender<N> {
         self.step_now = now;
         let mut events = std::mem::take(&mut self.events);
         if let Err(e) = self.net.poll(timeout, now, &mut events) {
-            log::error!("network poll failed: {e}");
+            log::error!("{}network poll failed: {e}", self.log);
         }
         for event in events.drain(..) {
             self.handle_event(event, now);
@@ -364,12 +376,10 @@ impl<N: Network> Sender<N> {
     fn handle_event(&mut self, event: NetEvent, now: Instant) {
         match event {
             NetEvent::Ready { node } => {
-                log::debug!("connected to node {node}");
                 self.shared.cluster.set_auth_error(None);
                 self.connection_changed(node, true, now);
             }
-            NetEvent::Disconnected { node, reason } => {
-                log::info!("node {node} disconnected: {reason}");
+            NetEvent::Disconnected { node, .. } => {
                 self.connection_changed(node, false, now);
                 self.fail_node(node, ErrorCode::NETWORK_EXCEPTION, now);
             }
@@ -467,7 +477,8 @@ impl<N: Network> Sender<N> {
             return self.in_flight.remove(&corr);
         }
         log::warn!(
-            "node {node} answered correlation id {corr}, expected {}; closing the connection",
+            "{}node {node} answered correlation id {corr}, expected {}; closing the connection",
+            self.log,
             oldest.map_or_else(|| "none".to_owned(), |c| c.to_string())
         );
         self.net.disconnect(node, now);
@@ -543,7 +554,7 @@ impl<N: Network> Sender<N> {
             match req {
                 InFlight::Produce { batches, .. } => {
                     for b in batches {
-                        self.retry_or_fail(b, code, None, true, now);
+                        self.retry_or_fail(b, node, code, None, true, now);
                     }
                 }
                 InFlight::Metadata { .. } => {
@@ -572,7 +583,8 @@ impl<N: Network> Sender<N> {
         expired.dedup();
         for node in expired {
             log::warn!(
-                "request to node {node} timed out after {} ms; disconnecting",
+                "{}Disconnecting from node {node} due to request timeout ({} ms)",
+                self.log,
                 timeout.as_millis()
             );
             self.net.disconnect(node, now);
@@ -601,7 +613,7 @@ impl<N: Network> Sender<N> {
             .fetch_max(ms, std::sync::atomic::Ordering::Relaxed);
         self.throttled_until.retain(|_, until| *until > now);
         if ms > 0 && version >= 6 {
-            log::debug!("node {node} throttles us for {ms} ms");
+            log::trace!("{}node {node} throttles us for {ms} ms", self.log);
             let until = crate::clock::saturating_add(now, Duration::from_millis(ms));
             let entry = self.throttled_until.entry(node).or_insert(until);
             *entry = (*entry).max(until);
@@ -720,7 +732,8 @@ impl<N: Network> Sender<N> {
         self.sequenced_batch_failed(&batch);
         self.txn_batch_failed(&error);
         log::debug!(
-            "batch of {} records for {}[{}] failed: {error}",
+            "{}batch of {} records for {}-{} failed: {error}",
+            self.log,
             batch.record_count,
             batch.topic,
             batch.partition
@@ -747,11 +760,15 @@ impl<N: Network> Sender<N> {
 /// waits forever.
 pub(crate) fn run<N: Network>(mut sender: Sender<N>, clock: Arc<dyn Clock>) {
     SENDER_THREAD.with(|s| s.set(true));
+    sender.log.set_current();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run_loop(&mut sender, &*clock)
     }));
     if result.is_err() {
-        log::error!("the sender thread panicked; failing every pending record");
+        log::error!(
+            "{}the sender thread panicked; failing every pending record",
+            sender.log
+        );
         let error = Error::Fatal("the producer's sender thread panicked".into());
         sender.set_fatal(error.clone());
         sender.shared.acc.close();
@@ -763,7 +780,7 @@ pub(crate) fn run<N: Network>(mut sender: Sender<N>, clock: Arc<dyn Clock>) {
         sender.shared.acc.fail_incomplete(&error);
     }
     sender.shared.cluster.notify();
-    log::debug!("sender thread stopped");
+    log::debug!("{}sender thread stopped", sender.log);
 }
 
 fn run_loop<N: Network>(sender: &mut Sender<N>, clock: &dyn Clock) {

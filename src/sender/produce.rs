@@ -19,6 +19,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// How a failed attempt of a batch went: the node it went to, whether it
+/// was sent and got no answer (may be written), and whether the partition's
+/// leader just changed (a leader hint: the retry goes at once, no backoff).
+#[derive(Debug, Clone, Copy)]
+struct Attempt {
+    node: NodeId,
+    unanswered: bool,
+    leader_changed: bool,
+}
+
 /// Highest Produce version we send. v13 names topics by id (KIP-516); a
 /// request goes as v12 when a topic's id is not known.
 const MAX_PRODUCE_VERSION: i16 = 13;
@@ -322,7 +332,10 @@ impl<N: Network> Sender<N> {
             max_version.min(12)
         };
         if version < max_version {
-            log::trace!("Produce v{version} to node {node}: a topic has no known topic id");
+            log::trace!(
+                "{}Produce v{version} to node {node}: a topic has no known topic id",
+                self.log
+            );
         }
         let corr = self.correlation_id();
         // The request is written as segments: small owned pieces of header
@@ -369,7 +382,7 @@ impl<N: Network> Sender<N> {
         let positions = match positions {
             Ok(p) => p,
             Err(e) => {
-                log::error!("cannot encode Produce v{version}: {e}");
+                log::error!("{}cannot encode Produce v{version}: {e}", self.log);
                 for b in ready {
                     self.complete_failed(b, Error::Fatal(format!("cannot encode Produce: {e}")));
                 }
@@ -390,9 +403,9 @@ impl<N: Network> Sender<N> {
         let bytes: usize = ready.iter().map(|b| b.size()).sum();
         let request_bytes: usize = segments.iter().map(|s| s.as_slice().len()).sum();
         if let Err(e) = self.net.send_segments(node, segments) {
-            log::debug!("node {node} not ready for Produce: {e}");
+            log::debug!("{}node {node} not ready for Produce: {e}", self.log);
             for b in ready {
-                self.retry_or_fail(b, ErrorCode::NETWORK_EXCEPTION, None, false, now);
+                self.retry_or_fail(b, node, ErrorCode::NETWORK_EXCEPTION, None, false, now);
             }
             return false;
         }
@@ -445,10 +458,13 @@ impl<N: Network> Sender<N> {
         let resp: ProduceResponse = match decode_response::<ProduceRequest>(frame, version) {
             Ok((_, r)) => r,
             Err(e) => {
-                log::warn!("bad Produce response from node {node}: {e}; disconnecting");
+                log::warn!(
+                    "{}bad Produce response from node {node}: {e}; disconnecting",
+                    self.log
+                );
                 self.net.disconnect(node, now);
                 for b in batches {
-                    self.retry_or_fail(b, ErrorCode::NETWORK_EXCEPTION, None, true, now);
+                    self.retry_or_fail(b, node, ErrorCode::NETWORK_EXCEPTION, None, true, now);
                 }
                 self.fail_node(node, ErrorCode::NETWORK_EXCEPTION, now);
                 return;
@@ -463,7 +479,10 @@ impl<N: Network> Sender<N> {
                 match topic_ids.iter().find(|(id, _)| *id == t.topic_id) {
                     Some((_, name)) => &**name,
                     None => {
-                        log::warn!("node {node} answered for a topic id we did not send");
+                        log::warn!(
+                            "{}node {node} answered for a topic id we did not send",
+                            self.log
+                        );
                         continue;
                     }
                 }
@@ -477,11 +496,12 @@ impl<N: Network> Sender<N> {
             let topic = b.topic.clone();
             let Some(p) = answers.get(&(&*topic, b.partition)).copied() else {
                 log::warn!(
-                    "no answer for {}[{}] from node {node}",
+                    "{}no answer for {}-{} from node {node}",
+                    self.log,
                     b.topic,
                     b.partition
                 );
-                self.retry_or_fail(b, ErrorCode::UNKNOWN_SERVER_ERROR, None, true, now);
+                self.retry_or_fail(b, node, ErrorCode::UNKNOWN_SERVER_ERROR, None, true, now);
                 continue;
             };
             let code = ErrorCode(p.error_code);
@@ -510,7 +530,12 @@ impl<N: Network> Sender<N> {
                         .get(&*topic)
                         .and_then(|m| m.leader(b.partition))
                         .is_some_and(|l| l != node);
-                self.retry_or_fail_after(b, code, message, false, leader_changed, now);
+                let how = Attempt {
+                    node,
+                    unanswered: false,
+                    leader_changed,
+                };
+                self.retry_or_fail_after(b, code, message, how, now);
             }
         }
     }
@@ -545,7 +570,8 @@ impl<N: Network> Sender<N> {
                 .or_else(|| self.brokers.get(&hint.leader_id).cloned());
             let Some(endpoint) = endpoint else {
                 log::debug!(
-                    "leader hint for {topic}[{partition}] names node {} without an endpoint; ignored",
+                    "{}leader hint for {topic}-{partition} names node {} without an endpoint; ignored",
+                    self.log,
                     hint.leader_id
                 );
                 continue;
@@ -558,8 +584,9 @@ impl<N: Network> Sender<N> {
                 continue;
             }
             log::debug!(
-                "leader hint from node {node}: {topic}[{partition}] is led by node {} \
+                "{}leader hint from node {node}: {topic}-{partition} is led by node {} \
                  (epoch {}) at {}:{}",
+                self.log,
                 hint.leader_id,
                 hint.leader_epoch,
                 endpoint.0,
@@ -621,26 +648,35 @@ impl<N: Network> Sender<N> {
     pub(super) fn retry_or_fail(
         &mut self,
         batch: ProducerBatch,
+        node: NodeId,
         code: ErrorCode,
         message: Option<String>,
         unanswered: bool,
         now: Instant,
     ) {
-        self.retry_or_fail_after(batch, code, message, unanswered, false, now);
+        let how = Attempt {
+            node,
+            unanswered,
+            leader_changed: false,
+        };
+        self.retry_or_fail_after(batch, code, message, how, now);
     }
 
-    /// [`retry_or_fail`](Self::retry_or_fail); `leader_changed`: the
-    /// partition's leader just changed (a leader hint), so a retry goes at
-    /// once instead of after a backoff.
+    /// [`retry_or_fail`](Self::retry_or_fail), with how the attempt went
+    /// (see [`Attempt`]).
     fn retry_or_fail_after(
         &mut self,
         mut batch: ProducerBatch,
         code: ErrorCode,
         message: Option<String>,
-        unanswered: bool,
-        leader_changed: bool,
+        how: Attempt,
         now: Instant,
     ) {
+        let Attempt {
+            node,
+            unanswered,
+            leader_changed,
+        } = how;
         self.confirmed
             .remove(&(batch.topic.clone(), batch.partition));
         if batch.expired {
@@ -656,7 +692,8 @@ impl<N: Network> Sender<N> {
             // Its answer was lost, but a later batch of the same stamp was
             // acknowledged: this one is in the log (offset unknown).
             log::info!(
-                "{}[{}] sequence {} is written: a later batch was acknowledged ({code} for this one)",
+                "{}{}-{} sequence {} is written: a later batch was acknowledged ({code} for this one)",
+                self.log,
                 batch.topic,
                 batch.partition,
                 batch.base_sequence
@@ -684,12 +721,16 @@ impl<N: Network> Sender<N> {
             && now < saturating_add(batch.created, cfg.delivery_timeout)
         {
             let original = batch.result.clone();
+            let original_count = batch.record_count;
             batch = match batch.split(cfg.compression, cfg.compression_level()) {
                 Ok((parts, outcome)) => {
-                    log::info!(
-                        "{code}: splitting a batch for {}[{}] in two",
+                    log::warn!(
+                        "{}Got error produce response from node {node} on topic-partition \
+                         {}-{}, splitting a batch of {} records in two and retrying. Error: {code}",
+                        self.log,
                         parts[0].topic,
-                        parts[0].partition
+                        parts[0].partition,
+                        original_count
                     );
                     self.shared.metrics.sensors.lock().batch_split(now);
                     if let Some(q) = self.shared.acc.queue(&parts[0].topic, parts[0].partition) {
@@ -707,7 +748,12 @@ impl<N: Network> Sender<N> {
                 }
                 Err(failed) => {
                     let (b, why) = *failed;
-                    log::warn!("cannot split a batch: {why}");
+                    log::warn!(
+                        "{}cannot split a batch of {}-{}: {why}",
+                        self.log,
+                        b.topic,
+                        b.partition
+                    );
                     b
                 }
             };
@@ -726,11 +772,15 @@ impl<N: Network> Sender<N> {
                 self.backoff(attempts)
             };
             batch.retry_at = Some(saturating_add(now, backoff));
-            log::debug!(
-                "retrying {}[{}] (attempt {attempts}) in {} ms after {code}",
+            log::warn!(
+                "{}Got error produce response from node {node} on topic-partition {}-{}, \
+                 retrying after attempt {attempts} ({} attempts left, next in {} ms). Error: {code}{}",
+                self.log,
                 batch.topic,
                 batch.partition,
-                backoff.as_millis()
+                cfg.retries.saturating_sub(attempts),
+                backoff.as_millis(),
+                message.as_deref().map_or_else(String::new, |m| format!(" ({m})"))
             );
             Metrics::add(&self.shared.metrics.batches_retried, 1);
             let mut sensors = self.shared.metrics.sensors.lock();
@@ -785,7 +835,8 @@ impl<N: Network> Sender<N> {
             idem.resolved(&key);
             if written {
                 log::debug!(
-                    "{}[{}] sequence {base}, expired in flight, was written",
+                    "{}{}-{} sequence {base}, expired in flight, was written",
+                    self.log,
                     key.0,
                     key.1
                 );

@@ -73,7 +73,11 @@ impl<N: Network> Sender<N> {
         let frame = match encode_request(req, version, corr, Some(&self.shared.config.client_id)) {
             Ok(f) => f,
             Err(e) => {
-                log::error!("cannot encode api {} v{version}: {e}", R::API_KEY);
+                log::error!(
+                    "{}cannot encode api {} v{version}: {e}",
+                    self.log,
+                    R::API_KEY
+                );
                 return None;
             }
         };
@@ -127,7 +131,8 @@ impl<N: Network> Sender<N> {
                 continue;
             }
             log::info!(
-                "forgetting topic {topic}: nothing sent to it for {} ms (metadata.max.idle.ms)",
+                "{}forgetting topic {topic}: nothing sent to it for {} ms (metadata.max.idle.ms)",
+                self.log,
                 idle.as_millis()
             );
             self.topics.remove(&topic);
@@ -165,7 +170,10 @@ impl<N: Network> Sender<N> {
             .api_versions(node)
             .and_then(|v| v.pick_version::<MetadataRequest>())
         else {
-            log::error!("node {node} supports no Metadata version we know");
+            log::error!(
+                "{}node {node} supports no Metadata version we know",
+                self.log
+            );
             return;
         };
         // Known topics, topics callers wait for, and topics with queues but
@@ -206,14 +214,20 @@ impl<N: Network> Sender<N> {
         let resp: MetadataResponse = match decode_response::<MetadataRequest>(frame, version) {
             Ok((_, r)) => r,
             Err(e) => {
-                log::warn!("bad Metadata response from node {node}: {e}");
+                log::warn!("{}bad Metadata response from node {node}: {e}", self.log);
                 self.metadata_needed = true;
                 return;
             }
         };
-        let (brokers, topics) = metadata::parse(&resp);
+        if resp.cluster_id.is_some() && resp.cluster_id != self.cluster_id {
+            let id = resp.cluster_id.as_deref().unwrap_or_default();
+            log::info!("{}Cluster ID: {id}", self.log);
+            self.cluster_id = resp.cluster_id.clone();
+        }
+        let (brokers, topics) = metadata::parse(&resp, &self.log);
         for (id, (host, port)) in &brokers {
             if self.brokers.get(id) != Some(&(host.clone(), *port)) {
+                log::debug!("{}node {id} is at {host}:{port}", self.log);
                 self.net.set_address(*id, host, *port);
             }
         }
@@ -229,11 +243,14 @@ impl<N: Network> Sender<N> {
                 let kept = meta.keep_newer_leaders(old);
                 if kept > 0 {
                     log::debug!(
-                        "metadata from node {node} is older than what we know for {kept} \
-                         partition(s) of {name}; keeping ours"
+                        "{}metadata from node {node} is older than what we know for {kept} \
+                         partition(s) of {name}; keeping ours",
+                        self.log
                     );
                 }
             }
+            let old = self.topics.get(&name).map(|m| &**m);
+            metadata::log_changes(&self.log, node, &name, old, &meta);
             if meta.error.is_some() || meta.available.len() < meta.partitions.len() {
                 incomplete = true;
             }
@@ -333,7 +350,8 @@ impl<N: Network> Sender<N> {
             idem.init_retry_at = Some(saturating_add(now, backoff));
         }
         log::debug!(
-            "InitProducerId attempt {failures} failed; next in {} ms",
+            "{}InitProducerId attempt {failures} failed; next in {} ms",
+            self.log,
             backoff.as_millis()
         );
     }
@@ -351,12 +369,16 @@ impl<N: Network> Sender<N> {
         idem.requested = false;
         match decode_response::<InitProducerIdRequest>(frame, version) {
             Err(e) => {
-                log::warn!("bad InitProducerId response from node {node}: {e}");
+                log::warn!(
+                    "{}bad InitProducerId response from node {node}: {e}",
+                    self.log
+                );
                 self.init_producer_id_failed(now);
             }
             Ok((_, r)) if r.error_code == 0 => {
                 log::info!(
-                    "producer id {} epoch {} (InitProducerId v{version})",
+                    "{}ProducerId set to {} with epoch {} (InitProducerId v{version} to node {node})",
+                    self.log,
                     r.producer_id,
                     r.producer_epoch
                 );
@@ -369,13 +391,19 @@ impl<N: Network> Sender<N> {
             Ok((_, r)) => {
                 let code = ErrorCode(r.error_code);
                 if code.is_retriable() || code.needs_coordinator_lookup() {
-                    log::info!("InitProducerId failed with {code}; retrying after a backoff");
+                    log::info!(
+                        "{}InitProducerId failed with {code}; retrying after a backoff",
+                        self.log
+                    );
                     self.init_producer_id_failed(now);
                 } else if idem.bump_needed && !idem.new_id_instead {
                     // Some brokers cannot bump the epoch of an idempotent
                     // producer (tansu answers UNKNOWN_SERVER_ERROR): a new
                     // producer id restarts the sequences just as well.
-                    log::info!("epoch bump refused with {code}; asking for a new producer id");
+                    log::info!(
+                        "{}epoch bump refused with {code}; asking for a new producer id",
+                        self.log
+                    );
                     idem.new_id_instead = true;
                 } else {
                     self.set_fatal(Error::Fatal(format!("InitProducerId failed: {code}")));
@@ -399,8 +427,12 @@ impl<N: Network> Sender<N> {
     }
 
     pub(super) fn set_fatal(&mut self, error: Error) {
-        log::error!("{error}");
-        *self.shared.fatal.lock() = Some(error);
+        let mut fatal = self.shared.fatal.lock();
+        if fatal.is_none() {
+            log::error!("{}fatal error: {error}", self.log);
+        }
+        *fatal = Some(error);
+        drop(fatal);
         self.shared
             .has_fatal
             .store(true, std::sync::atomic::Ordering::Release);

@@ -13,6 +13,7 @@
 use super::{InFlight, Sender, Wake};
 use crate::clock::saturating_add;
 use crate::error::Error;
+use crate::log_context::LogContext;
 use crate::net::{ConnState, Network, NodeId};
 use crate::protocol::messages::add_offsets_to_txn::{
     AddOffsetsToTxnRequest, AddOffsetsToTxnResponse,
@@ -147,12 +148,20 @@ pub(crate) struct Transactions {
     /// Transactions v2 (KIP-890) for the next transaction: decided when the
     /// producer becomes ready (after init and after every end).
     pub(crate) v2: bool,
+    /// The producer's log prefix (its transactional id included).
+    log: LogContext,
 }
 
 impl Transactions {
-    pub(crate) fn new(shared: Arc<TxnShared>, id: String, timeout: Duration) -> Self {
+    pub(crate) fn new(
+        shared: Arc<TxnShared>,
+        id: String,
+        timeout: Duration,
+        log: LogContext,
+    ) -> Self {
         Transactions {
             shared,
+            log,
             id,
             timeout_ms: timeout.as_millis().min(i32::MAX as u128) as i32,
             coordinator: None,
@@ -201,7 +210,7 @@ impl Transactions {
             ctl.state,
             TxnState::InTransaction | TxnState::Committing | TxnState::Ready
         ) {
-            log::warn!("transaction {}: {error}", self.id);
+            log::warn!("{}transaction must abort: {error}", self.log);
             ctl.state = TxnState::AbortableError;
             ctl.error = Some(error.clone());
             if let Some(op) = ctl.op.take() {
@@ -212,7 +221,7 @@ impl Transactions {
     }
 
     pub(crate) fn fatal(&mut self, error: TransactionError) {
-        log::error!("transaction {}: {error}", self.id);
+        // Logged by `set_fatal`, which every caller calls first.
         let mut ctl = self.shared.ctl.lock();
         ctl.state = TxnState::FatalError;
         ctl.error = Some(error.clone());
@@ -359,7 +368,10 @@ impl<N: Network> Sender<N> {
             ConnState::BackingOff { .. } => {
                 // A coordinator that cannot be reached may have moved (its
                 // broker crashed): find it again, after a backoff.
-                log::debug!("coordinator node {node} unreachable; finding it again");
+                log::debug!(
+                    "{}coordinator node {node} unreachable; finding it again",
+                    self.log
+                );
                 let backoff = self.shared.config.retry_backoff;
                 if let Some(t) = self.txn.as_mut() {
                     match group {
@@ -667,8 +679,8 @@ impl<N: Network> Sender<N> {
             let txn = self.txn.as_mut().expect("transactional");
             if txn.v2 != v2 {
                 log::info!(
-                    "transaction {}: transactions {}",
-                    txn.id,
+                    "{}transactions {}",
+                    txn.log,
                     if v2 {
                         "v2 (KIP-890, transaction.version >= 2)"
                     } else {
@@ -715,8 +727,8 @@ impl<N: Network> Sender<N> {
             return;
         };
         log::debug!(
-            "transaction {}: {what:?} to node {node}: {code}; retrying",
-            txn.id
+            "{}{what:?} to node {node} failed with {code}; retrying",
+            txn.log
         );
         if code.needs_coordinator_lookup() {
             match what {
@@ -739,11 +751,11 @@ impl<N: Network> Sender<N> {
     }
 
     /// Decodes a response, turning a bad frame into a retry.
-    fn decode<R: Request>(frame: &[u8], version: i16) -> Result<R::Response, ErrorCode> {
+    fn decode<R: Request>(&self, frame: &[u8], version: i16) -> Result<R::Response, ErrorCode> {
         decode_response::<R>(frame, version)
             .map(|(_, r)| r)
             .map_err(|e| {
-                log::warn!("bad response to api {}: {e}", R::API_KEY);
+                log::warn!("{}bad response to api {}: {e}", self.log, R::API_KEY);
                 ErrorCode::NETWORK_EXCEPTION
             })
     }
@@ -767,7 +779,8 @@ impl<N: Network> Sender<N> {
         version: i16,
         frame: &[u8],
     ) -> Result<(), ErrorCode> {
-        let resp: FindCoordinatorResponse = Self::decode::<FindCoordinatorRequest>(frame, version)?;
+        let resp: FindCoordinatorResponse =
+            self.decode::<FindCoordinatorRequest>(frame, version)?;
         let txn = self.txn.as_ref().expect("transactional");
         let key = group.clone().unwrap_or_else(|| txn.id.clone());
         let Some(c) = resp.result_for(&key) else {
@@ -788,7 +801,8 @@ impl<N: Network> Sender<N> {
             self.net.set_address(c.node_id, &c.host, port);
         }
         log::debug!(
-            "coordinator of {key}: node {} at {}:{port}",
+            "{}coordinator of {key}: node {} ({}:{port})",
+            self.log,
             c.node_id,
             c.host
         );
@@ -801,7 +815,7 @@ impl<N: Network> Sender<N> {
     }
 
     fn on_txn_init(&mut self, version: i16, frame: &[u8]) -> Result<(), ErrorCode> {
-        let resp: InitProducerIdResponse = Self::decode::<InitProducerIdRequest>(frame, version)?;
+        let resp: InitProducerIdResponse = self.decode::<InitProducerIdRequest>(frame, version)?;
         let code = ErrorCode(resp.error_code);
         if code != ErrorCode::NONE {
             if retry_code(code) || code.is_retriable() {
@@ -811,8 +825,8 @@ impl<N: Network> Sender<N> {
             return Ok(());
         }
         log::info!(
-            "transactional producer {}: producer id {} epoch {}",
-            self.txn.as_ref().expect("transactional").id,
+            "{}ProducerId set to {} with epoch {}",
+            self.log,
             resp.producer_id,
             resp.producer_epoch
         );
@@ -836,7 +850,7 @@ impl<N: Network> Sender<N> {
         frame: &[u8],
     ) -> Result<(), ErrorCode> {
         let resp: AddPartitionsToTxnResponse =
-            Self::decode::<AddPartitionsToTxnRequest>(frame, version)?;
+            self.decode::<AddPartitionsToTxnRequest>(frame, version)?;
         if resp.error_code != 0 {
             let code = ErrorCode(resp.error_code);
             if retry_code(code) {
@@ -875,7 +889,8 @@ impl<N: Network> Sender<N> {
     }
 
     fn on_add_offsets(&mut self, version: i16, frame: &[u8]) -> Result<(), ErrorCode> {
-        let resp: AddOffsetsToTxnResponse = Self::decode::<AddOffsetsToTxnRequest>(frame, version)?;
+        let resp: AddOffsetsToTxnResponse =
+            self.decode::<AddOffsetsToTxnRequest>(frame, version)?;
         let code = ErrorCode(resp.error_code);
         if code == ErrorCode::NONE {
             let txn = self.txn.as_mut().expect("transactional");
@@ -891,7 +906,8 @@ impl<N: Network> Sender<N> {
     }
 
     fn on_offset_commit(&mut self, version: i16, frame: &[u8]) -> Result<(), ErrorCode> {
-        let resp: TxnOffsetCommitResponse = Self::decode::<TxnOffsetCommitRequest>(frame, version)?;
+        let resp: TxnOffsetCommitResponse =
+            self.decode::<TxnOffsetCommitRequest>(frame, version)?;
         let codes: Vec<ErrorCode> = resp
             .topics
             .iter()
@@ -915,7 +931,7 @@ impl<N: Network> Sender<N> {
     }
 
     fn on_end_txn(&mut self, commit: bool, version: i16, frame: &[u8]) -> Result<(), ErrorCode> {
-        let resp: EndTxnResponse = Self::decode::<EndTxnRequest>(frame, version)?;
+        let resp: EndTxnResponse = self.decode::<EndTxnRequest>(frame, version)?;
         let code = ErrorCode(resp.error_code);
         if code != ErrorCode::NONE {
             if retry_code(code) {
@@ -941,8 +957,8 @@ impl<N: Network> Sender<N> {
         }
         let txn = self.txn.as_mut().expect("transactional");
         log::debug!(
-            "transaction {} {}",
-            txn.id,
+            "{}transaction {}",
+            txn.log,
             if commit { "committed" } else { "aborted" }
         );
         if bumped {

@@ -14,6 +14,7 @@ pub mod fault_log;
 pub mod faults;
 pub mod java;
 pub mod kafka;
+pub mod log_capture;
 pub mod node;
 pub mod proxy;
 pub mod raw;
