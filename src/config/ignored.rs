@@ -245,6 +245,10 @@ pub(super) fn validate(
             Quiet::Value(q) => normalized == q,
         };
         if !silent {
+            // A config provider's parameters may be credentials (a vault
+            // token): their values are never logged.
+            let secret = name.starts_with("config.providers.") && name.contains(".param.");
+            let value = if secret { "(hidden)" } else { value.as_str() };
             warnings.push(format!("{name}={value} has no effect: {instead}"));
         }
     }

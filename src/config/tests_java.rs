@@ -293,6 +293,13 @@ fn quiet_values_of_ignored_properties_do_not_warn() {
         assert!(warnings[0].starts_with(&format!("{name}={value} has no effect")));
         assert!(warnings[0].contains(says), "{warnings:?}");
     }
+    // A provider's parameter may be a credential: its value is not shown.
+    let name = "config.providers.vault.param.token";
+    let (c, warnings) = build_warn(base().set(name, "s3cr3t-token"));
+    assert!(c.is_ok());
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with(&format!("{name}=(hidden) has no effect")));
+    assert!(!warnings[0].contains("s3cr3t"), "{warnings:?}");
 }
 
 #[test]
