@@ -543,7 +543,10 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     /// [`FlushError::InCallback`] at once in a delivery callback.
     pub fn flush_timeout(&self, timeout: Duration) -> Result<(), FlushError> {
         if sender::on_sender_thread() {
-            log::warn!("flush_timeout() called from a delivery callback: refused");
+            log::warn!(
+                "{}flush_timeout() called from a delivery callback: refused (it would deadlock)",
+                LogContext::of(&self.shared.config)
+            );
             return Err(FlushError::InCallback);
         }
         let Some(deadline) = Instant::now().checked_add(timeout) else {
