@@ -112,7 +112,9 @@ impl<K: 'static, V: 'static> Interceptors<K, V> {
     pub(crate) fn on_send(&self, record: &mut ProducerRecord<K, V>) {
         for (i, interceptor) in self.list.iter().enumerate() {
             if catch_unwind(AssertUnwindSafe(|| interceptor.on_send(record))).is_err() {
-                log::warn!("interceptor {i} panicked in on_send; the record goes on as it was left");
+                log::warn!(
+                    "interceptor {i} panicked in on_send; the record goes on as it was left"
+                );
             }
         }
     }

@@ -10,24 +10,33 @@
 #![deny(missing_docs)]
 
 pub(crate) mod accumulator;
-pub mod clock;
 pub mod config;
-pub mod delivery;
-pub mod error;
+mod delivery;
+mod error;
 pub(crate) mod hash;
-pub mod interceptor;
+mod interceptor;
 pub(crate) mod log_context;
 pub(crate) mod metadata;
 pub mod metrics;
-pub mod net;
 pub mod partitioner;
-pub mod producer;
-pub mod protocol;
-pub mod record;
-pub mod record_batch;
+mod producer;
+mod record;
 pub(crate) mod sender;
 pub mod serializer;
 pub mod transaction;
+
+// The layers below the producer: the clock, the network, the wire protocol
+// and the record-batch codec. They are public only so that the crate's own
+// fuzz targets, benches and tests reach them; they are not part of the API
+// (hidden from the docs, and they may change in any release).
+#[doc(hidden)]
+pub mod clock;
+#[doc(hidden)]
+pub mod net;
+#[doc(hidden)]
+pub mod protocol;
+#[doc(hidden)]
+pub mod record_batch;
 
 pub use config::{Acks, ProducerConfig};
 pub use delivery::DeliveryHandle;
@@ -36,6 +45,7 @@ pub use interceptor::ProducerInterceptor;
 pub use metrics::{Metric, MetricsSnapshot, ProducerMetrics};
 pub use net::sasl::{OAuthToken, Password, SaslMechanism, TokenProvider, UnsecuredTokenProvider};
 pub use producer::{Producer, ProducerBuilder};
+pub use protocol::ErrorCode;
 pub use record::{Header, PartitionInfo, ProducerRecord, RecordMetadata, Topic};
 pub use record_batch::Compression;
 pub use transaction::{ConsumerGroupMetadata, TransactionError, TransactionErrorKind};

@@ -131,6 +131,7 @@ impl<K: 'static, V: 'static> ProducerBuilder<K, V> {
     /// wakes the sender at once.
     ///
     /// [`ManualClock`]: crate::clock::ManualClock
+    #[doc(hidden)]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self

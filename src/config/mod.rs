@@ -673,9 +673,9 @@ impl ProducerConfig {
     }
 
     /// The level of the configured codec (`compression.gzip.level`,
-    /// `compression.lz4.level` or `compression.zstd.level`), for
-    /// [`compress_into_level`](crate::record_batch::compress_into_level);
-    /// `None` for `none` and `snappy`, which have no levels.
+    /// `compression.lz4.level` or `compression.zstd.level`) that batches
+    /// are compressed with; `None` for `none` and `snappy`, which have no
+    /// levels.
     pub fn compression_level(&self) -> Option<i32> {
         match self.compression {
             Compression::Gzip => Some(self.compression_gzip_level),
