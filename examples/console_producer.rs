@@ -10,7 +10,7 @@
 //! failed record is reported on standard error, and the exit status is
 //! non-zero if any record failed (1) or the command line is wrong (2).
 
-use kafka_sync::{Error, Producer, ProducerConfig, ProducerRecord};
+use kafka_sync::{Producer, ProducerConfig, ProducerRecord, Refusal};
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -201,7 +201,7 @@ fn config(args: &Args) -> Result<ProducerConfig, String> {
 }
 
 /// Kafka's console producer reports a failed record this way.
-fn report(topic: &str, key: Option<usize>, value: Option<usize>, error: &Error) {
+fn report(topic: &str, key: Option<usize>, value: Option<usize>, error: &dyn std::fmt::Display) {
     let key = key.map_or("null".to_owned(), |n| format!("{n} bytes"));
     let value = value.map_or("null".to_owned(), |n| format!("{n} bytes"));
     eprintln!(
@@ -331,7 +331,7 @@ fn run(args: &Args) -> Result<(), String> {
             // A too-large record only concerns this line; anything else
             // (unknown topic, closed or failed producer) would refuse every
             // following line too, each after waiting max.block.ms: stop.
-            if !matches!(e, Error::RecordTooLarge { .. }) {
+            if !matches!(e, Refusal::RecordTooLarge { .. }) {
                 aborted = Some(format!("stopped reading at line {line_number}"));
                 break;
             }

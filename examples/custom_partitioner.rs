@@ -23,7 +23,7 @@
 //! where every record landed and exits non-zero if one is misplaced.
 
 use kafka_sync::partitioner::{murmur2, to_positive, Partitioner, RecordView, TopicPartitions};
-use kafka_sync::{ConfigError, Error, Producer, ProducerConfig, ProducerRecord};
+use kafka_sync::{ConfigError, Error, Producer, ProducerConfig, ProducerRecord, Refusal};
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::DefaultProducerContext;
 use std::process::ExitCode;
@@ -210,7 +210,7 @@ fn run(bootstrap: Option<String>, topic: &str) -> Result<(), Box<dyn std::error:
                 e.error,
                 e.record.value.as_deref().unwrap_or_default()
             );
-            matches!(e.error, Error::Partitioner(_))
+            matches!(e.error, Refusal::Partitioner(_))
         }
     };
 

@@ -34,7 +34,7 @@
 //! Exit status: 0 when every record was written, 1 when any failed, 2 on a
 //! bad command line.
 
-use kafka_sync::{Error, Producer, ProducerConfig, ProducerMetrics, ProducerRecord};
+use kafka_sync::{Producer, ProducerConfig, ProducerMetrics, ProducerRecord};
 use parking_lot::Mutex;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -560,7 +560,7 @@ fn run(args: &Args) -> Result<bool, String> {
     Ok(failed == 0 && refused.is_none())
 }
 
-fn print_refused(e: &Error) {
+fn print_refused(e: &kafka_sync::Refusal) {
     eprintln!("error: send refused a record, stopping: {e}");
 }
 

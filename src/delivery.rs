@@ -15,9 +15,9 @@
 //! Callbacks run on the sender thread, so nothing there may wait for a
 //! delivery: on a sender thread, [`DeliveryHandle::wait`] and
 //! [`DeliveryHandle::wait_timeout`] on a record that is not complete return
-//! [`Error::InCallback`] at once instead of deadlocking.
+//! [`DeliveryError::InCallback`] at once instead of deadlocking.
 
-use crate::error::Error;
+use crate::error::{DeliveryError, Error};
 use crate::record::RecordMetadata;
 use parking_lot::{Condvar, Mutex};
 use std::sync::Arc;
@@ -149,13 +149,13 @@ impl BatchResult {
 
     /// Waits for the final outcome of the record at `index`, following
     /// splits; `None` if `deadline` passes first. On a sender thread (in a
-    /// callback) a record that is not complete is [`Error::InCallback`] at
+    /// callback) a record that is not complete is [`DeliveryError::InCallback`] at
     /// once, unless the deadline is already past (a poll, not a wait).
     pub(crate) fn wait_record(
         self: &Arc<Self>,
         mut info: RecordInfo,
         deadline: Option<Instant>,
-    ) -> Option<Result<RecordMetadata, Error>> {
+    ) -> Option<Result<RecordMetadata, DeliveryError>> {
         let mut batch = self.clone();
         let in_callback = crate::sender::on_sender_thread();
         loop {
@@ -163,11 +163,7 @@ impl BatchResult {
                 match batch.peek() {
                     Some(o) => o,
                     None if deadline.is_some_and(|d| d <= Instant::now()) => return None,
-                    None => {
-                        return Some(Err(Error::InCallback {
-                            operation: "wait for a record that is not complete",
-                        }))
-                    }
+                    None => return Some(Err(DeliveryError::InCallback)),
                 }
             } else {
                 batch.wait(deadline)?
@@ -175,7 +171,9 @@ impl BatchResult {
             match outcome {
                 Outcome::Split(parts) => {
                     let Some(p) = find_part(&parts, info.index) else {
-                        return Some(Err(Error::Fatal("record lost in a batch split".into())));
+                        return Some(Err(DeliveryError::Fatal(
+                            "record lost in a batch split".into(),
+                        )));
                     };
                     info.index -= p.first;
                     batch = p.result.clone();
@@ -222,7 +220,7 @@ pub(crate) struct RecordInfo {
 }
 
 impl RecordInfo {
-    pub(crate) fn result(&self, outcome: &Outcome) -> Result<RecordMetadata, Error> {
+    pub(crate) fn result(&self, outcome: &Outcome) -> Result<RecordMetadata, DeliveryError> {
         match outcome {
             Outcome::Written {
                 base_offset,
@@ -243,14 +241,16 @@ impl RecordInfo {
                 serialized_key_size: self.key_size,
                 serialized_value_size: self.value_size,
             }),
-            Outcome::Failed(e) => Err(e.clone()),
-            Outcome::Split(_) => Err(Error::Fatal("split batch outcome read directly".into())),
+            Outcome::Failed(e) => Err(DeliveryError::from_internal(e.clone())),
+            Outcome::Split(_) => Err(DeliveryError::Fatal(
+                "split batch outcome read directly".into(),
+            )),
         }
     }
 }
 
 /// A boxed completion callback; runs once on the sender thread.
-pub(crate) type Callback = Box<dyn FnOnce(Result<RecordMetadata, Error>) + Send + 'static>;
+pub(crate) type Callback = Box<dyn FnOnce(Result<RecordMetadata, DeliveryError>) + Send + 'static>;
 
 /// The handle `send` returns: wait on it for the record's metadata, or drop
 /// it (fire and forget — the record is still delivered).
@@ -276,10 +276,10 @@ impl DeliveryHandle {
     /// Blocks until the record is written or has failed.
     ///
     /// In a delivery callback (on the sender thread) it does not block: a
-    /// record that is not complete yet is [`Error::InCallback`] at once (its
+    /// record that is not complete yet is [`DeliveryError::InCallback`] at once (its
     /// delivery is not affected), since waiting there would deadlock. A
     /// record of the callback's own batch is complete already.
-    pub fn wait(self) -> Result<RecordMetadata, Error> {
+    pub fn wait(self) -> Result<RecordMetadata, DeliveryError> {
         self.batch
             .wait_record(self.info, None)
             .expect("waited without deadline")
@@ -288,10 +288,10 @@ impl DeliveryHandle {
     /// Blocks at most `timeout`; `None` if the record is not complete by then
     /// (the handle stays usable). `Duration::MAX` (any timeout too large
     /// for an `Instant`) means no timeout. In a delivery callback, as
-    /// [`wait`](Self::wait): [`Error::InCallback`] at once for a record that
+    /// [`wait`](Self::wait): [`DeliveryError::InCallback`] at once for a record that
     /// is not complete, unless `timeout` is zero (`None`: a poll never
     /// blocks).
-    pub fn wait_timeout(&self, timeout: Duration) -> Option<Result<RecordMetadata, Error>> {
+    pub fn wait_timeout(&self, timeout: Duration) -> Option<Result<RecordMetadata, DeliveryError>> {
         let deadline = Instant::now().checked_add(timeout);
         self.batch.wait_record(self.info.clone(), deadline)
     }
@@ -318,7 +318,10 @@ impl DeliveryHandle {
     /// }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn wait_deadline(&self, deadline: Instant) -> Option<Result<RecordMetadata, Error>> {
+    pub fn wait_deadline(
+        &self,
+        deadline: Instant,
+    ) -> Option<Result<RecordMetadata, DeliveryError>> {
         self.batch.wait_record(self.info.clone(), Some(deadline))
     }
 

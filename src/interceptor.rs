@@ -8,7 +8,7 @@
 //! and the property is accepted but only warned about.
 
 use crate::delivery::Callback;
-use crate::error::Error;
+use crate::error::{DeliveryError, Error};
 use crate::record::{ProducerRecord, RecordMetadata};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -131,12 +131,17 @@ impl<K: 'static, V: 'static> Interceptors<K, V> {
             return callback;
         }
         let acks = self.acks.clone();
-        Some(Box::new(move |result: Result<RecordMetadata, Error>| {
-            acknowledge(&acks, result.as_ref());
-            if let Some(cb) = callback {
-                cb(result);
-            }
-        }))
+        Some(Box::new(
+            move |result: Result<RecordMetadata, DeliveryError>| {
+                match &result {
+                    Ok(md) => acknowledge(&acks, Ok(md)),
+                    Err(e) => acknowledge(&acks, Err(&Error::from(e.clone()))),
+                }
+                if let Some(cb) = callback {
+                    cb(result);
+                }
+            },
+        ))
     }
 
     /// Every `close`, in order.
@@ -208,7 +213,7 @@ mod tests {
         let s = seen.clone();
         let cb: Callback = Box::new(move |r| *s.lock().unwrap() = Some(r.is_err()));
         let wrapped = chain.wrap(Some(cb)).expect("wrapped");
-        wrapped(Err(Error::Closed {
+        wrapped(Err(DeliveryError::Closed {
             may_have_persisted: false,
         }));
         assert_eq!(*log.0.lock().unwrap(), ["a:err", "b:err"]);

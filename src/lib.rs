@@ -40,7 +40,7 @@ pub mod record_batch;
 
 pub use config::{Acks, ProducerConfig};
 pub use delivery::DeliveryHandle;
-pub use error::{ConfigError, Error, FlushError, SendError};
+pub use error::{ConfigError, DeliveryError, Error, FlushError, Refusal, SendError};
 pub use interceptor::ProducerInterceptor;
 pub use metrics::{Metric, MetricsSnapshot, ProducerMetrics};
 pub use net::sasl::{OAuthToken, Password, SaslMechanism, TokenProvider, UnsecuredTokenProvider};

@@ -9,7 +9,7 @@ use crate::accumulator::{Accumulator, AppendError, RecordRef};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{PartitionerChoice, ProducerConfig};
 use crate::delivery::{Callback, DeliveryHandle};
-use crate::error::{ConfigError, Error, FlushError, SendError};
+use crate::error::{ConfigError, DeliveryError, Error, FlushError, Refusal, SendError};
 use crate::interceptor::{Interceptors, ProducerInterceptor};
 use crate::log_context::LogContext;
 use crate::metadata::ClusterView;
@@ -293,7 +293,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     /// The callback runs after its record's result is set (every handle of
     /// its batch is complete). It must not block on the producer: there,
     /// `DeliveryHandle::wait` on a record that is not complete returns
-    /// [`Error::InCallback`] at once, [`flush`](Self::flush) returns at once
+    /// [`DeliveryError::InCallback`] at once, [`flush`](Self::flush) returns at once
     /// without waiting, [`close`](Self::close) acts as `close(Duration::ZERO)`
     /// without joining the sender thread, and dropping the last handle of
     /// the producer closes it without joining either (the sender delivers
@@ -304,7 +304,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     pub fn send_with_callback(
         &self,
         record: ProducerRecord<K, V>,
-        callback: impl FnOnce(Result<RecordMetadata, Error>) + Send + 'static,
+        callback: impl FnOnce(Result<RecordMetadata, DeliveryError>) + Send + 'static,
     ) -> Result<(), SendError<K, V>> {
         let now = Instant::now();
         let deadline = now.checked_add(self.shared.config.max_block);
@@ -347,7 +347,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         &self,
         record: ProducerRecord<K, V>,
         tag: T,
-        channel: &crossbeam_channel::Sender<(T, Result<RecordMetadata, Error>)>,
+        channel: &crossbeam_channel::Sender<(T, Result<RecordMetadata, DeliveryError>)>,
     ) -> Result<(), SendError<K, V>> {
         let tx = channel.clone();
         self.send_with_callback(record, move |result| {
@@ -376,7 +376,10 @@ impl<K: 'static, V: 'static> Producer<K, V> {
                 if intercepted {
                     self.interceptors.acknowledge(Err(&error));
                 }
-                Err(SendError { error, record })
+                Err(SendError {
+                    error: Refusal::from_internal(error),
+                    record,
+                })
             }
         }
     }
@@ -619,7 +622,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     /// Stops accepting records, sends what is buffered, and waits at most
     /// `timeout` (on the producer's clock; `Duration::MAX` or any timeout
     /// too large for an `Instant`: no bound) for it to complete; what is
-    /// still incomplete then fails with [`Error::Closed`]. Stops the sender
+    /// still incomplete then fails with [`DeliveryError::Closed`]. Stops the sender
     /// thread.
     ///
     /// `close(Duration::ZERO)` is the Java client's forced close: nothing
@@ -632,7 +635,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     ///
     /// It takes `&self`, so a producer shared in an `Arc` can be closed by
     /// any holder; later calls (and the final drop) do nothing, and `send`
-    /// refuses records with [`Error::Closed`].
+    /// refuses records with [`Refusal::Closed`].
     ///
     /// ```no_run
     /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};

@@ -14,7 +14,9 @@ mod common;
 use common::consume_all;
 use common::secure::{Listener, SecureKafka, ADMIN, ALICE, BOB, CAROL, CLIENT_KEY_PASSWORD};
 use kafka_sync::config::SecurityProtocol;
-use kafka_sync::{Error, Producer, ProducerConfig, ProducerRecord, SaslMechanism};
+use kafka_sync::{
+    DeliveryError, Error, Producer, ProducerConfig, ProducerRecord, Refusal, SaslMechanism,
+};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -230,8 +232,8 @@ fn first_error(k: &SecureKafka, b: kafka_sync::config::ProducerConfigBuilder) ->
     let t0 = Instant::now();
     let result = p
         .send(ProducerRecord::new(topic.as_str(), b"x".to_vec()))
-        .map_err(|e| e.error)
-        .and_then(|h| h.wait());
+        .map_err(|e| Error::from(e.error))
+        .and_then(|h| h.wait().map_err(Error::from));
     let took = t0.elapsed();
     p.close(Duration::ZERO);
     (result.expect_err("the record must fail"), took)
@@ -413,10 +415,13 @@ fn refusals_fail_fast_and_say_why() {
                 .unwrap()
                 .take()
                 .expect("callback ran before flush returned");
-            assert!(matches!(r, Err(Error::Authentication { .. })), "{r:?}");
+            assert!(
+                matches!(r, Err(DeliveryError::Authentication { .. })),
+                "{r:?}"
+            );
         }
         Err(e) => assert!(
-            matches!(e.error, Error::Authentication { .. }),
+            matches!(e.error, Refusal::Authentication { .. }),
             "{}",
             e.error
         ),

@@ -5,7 +5,7 @@ mod common;
 
 use common::{consume_all, mock_cluster, Tansu};
 use kafka_sync::partitioner::key_partition;
-use kafka_sync::{Compression, Error, Producer, ProducerConfig, ProducerRecord};
+use kafka_sync::{Compression, Producer, ProducerConfig, ProducerRecord, Refusal};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -141,7 +141,7 @@ fn unknown_topic_times_out_with_a_clear_error_and_gives_the_record_back() {
         .send(ProducerRecord::new("no-such-topic", "v".to_string()))
         .unwrap_err();
     assert!(
-        matches!(err.error, Error::MetadataTimeout { .. }),
+        matches!(err.error, Refusal::MetadataTimeout { .. }),
         "{}",
         err.error
     );

@@ -7,7 +7,7 @@ mod common;
 
 use common::mock_cluster;
 use kafka_sync::clock::ManualClock;
-use kafka_sync::{Error, Producer, ProducerConfig, ProducerRecord};
+use kafka_sync::{DeliveryError, Producer, ProducerConfig, ProducerRecord};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -85,7 +85,7 @@ fn delivery_timeout_counts_on_the_injected_clock_for_records_sent_by_callers() {
         .expect("expired once delivery.timeout.ms passed on the injected clock")
         .unwrap_err();
     match err {
-        Error::DeliveryTimeout { after, .. } => {
+        DeliveryError::DeliveryTimeout { after, .. } => {
             println!("expired after {after:?} on the injected clock");
             assert!(after >= 2 * HOUR && after < 2 * HOUR + Duration::from_secs(60));
         }

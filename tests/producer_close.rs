@@ -6,7 +6,7 @@
 mod common;
 
 use common::{consume_all, mock_cluster};
-use kafka_sync::{Error, Producer, ProducerConfig, ProducerRecord};
+use kafka_sync::{DeliveryError, Producer, ProducerConfig, ProducerRecord};
 use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};
 
@@ -58,10 +58,10 @@ fn close_with_a_zero_timeout_fails_unsent_records_at_once_and_writes_nothing_new
     let took = t0.elapsed();
     println!("close(Duration::ZERO) returned after {took:?}");
     assert!(took < Duration::from_secs(5), "close(0) took {took:?}");
-    let closed = |r: &Result<kafka_sync::RecordMetadata, Error>| {
+    let closed = |r: &Result<kafka_sync::RecordMetadata, DeliveryError>| {
         matches!(
             r,
-            Err(Error::Closed {
+            Err(DeliveryError::Closed {
                 may_have_persisted: false
             })
         )

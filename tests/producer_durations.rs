@@ -123,27 +123,27 @@ proptest! {
             Producer::builder(config).clock(clock).build().unwrap();
         let rec = || ProducerRecord::new("t", "v".to_string());
         let small = Duration::from_millis(15);
-        check("send_timeout", producer.send_timeout(rec(), small).map(drop).map_err(|e| e.error))?;
+        check("send_timeout", producer.send_timeout(rec(), small).map(drop).map_err(|e| Error::from(e.error)))?;
         check(
             "send_deadline",
             producer
                 .send_deadline(rec(), Instant::now() + small)
                 .map(drop)
-                .map_err(|e| e.error),
+                .map_err(|e| Error::from(e.error)),
         )?;
-        check("try_send", producer.try_send(rec()).map(drop).map_err(|e| e.error))?;
+        check("try_send", producer.try_send(rec()).map(drop).map_err(|e| Error::from(e.error)))?;
         // These wait max.block.ms: only when it is short.
         if short {
-            check("send", producer.send(rec()).map(drop).map_err(|e| e.error))?;
+            check("send", producer.send(rec()).map(drop).map_err(|e| Error::from(e.error)))?;
             check(
                 "send_with_callback",
-                producer.send_with_callback(rec(), drop).map_err(|e| e.error),
+                producer.send_with_callback(rec(), drop).map_err(|e| Error::from(e.error)),
             )?;
             check("partitions_for", producer.partitions_for("t").map(drop))?;
         }
         producer.flush().unwrap();
         let _ = producer.counters();
-        check("try_send after flush", producer.try_send(rec()).map(drop).map_err(|e| e.error))?;
+        check("try_send after flush", producer.try_send(rec()).map(drop).map_err(|e| Error::from(e.error)))?;
         producer.close(close_after);
     }
 }

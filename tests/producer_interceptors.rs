@@ -9,6 +9,7 @@ use common::consume_all;
 use common::faults::Mock;
 use kafka_sync::{
     Error, Header, Producer, ProducerConfig, ProducerInterceptor, ProducerRecord, RecordMetadata,
+    Refusal,
 };
 use rdkafka::types::RDKafkaRespErr;
 use std::collections::HashSet;
@@ -197,7 +198,7 @@ fn refusals_and_delivery_failures_reach_on_acknowledgement_once() {
     let refused = producer
         .send(ProducerRecord::new("icpt-b", "nowhere".to_string()).partition(7))
         .unwrap_err();
-    assert!(matches!(refused.error, Error::InvalidPartition { .. }));
+    assert!(matches!(refused.error, Refusal::InvalidPartition { .. }));
     assert_eq!(refused.record.value.as_deref(), Some("nowhere|t"));
     assert_eq!(seen.errors.lock().unwrap().len(), 1);
     assert!(seen

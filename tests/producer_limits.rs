@@ -5,7 +5,7 @@
 mod common;
 
 use common::{consume_all, mock_cluster};
-use kafka_sync::{Acks, Error, Producer, ProducerConfig, ProducerRecord};
+use kafka_sync::{Acks, DeliveryError, Producer, ProducerConfig, ProducerRecord, Refusal};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -79,7 +79,7 @@ fn full_buffer_blocks_for_max_block_then_hands_the_record_back() {
     );
     assert!(!handles.is_empty());
     match refused.error {
-        Error::BufferFull { waited } => {
+        Refusal::BufferFull { waited } => {
             assert!(waited >= max_block, "waited {waited:?}");
         }
         other => panic!("expected BufferFull, got {other}"),
@@ -95,7 +95,7 @@ fn full_buffer_blocks_for_max_block_then_hands_the_record_back() {
     let err = producer.try_send(rec.clone()).unwrap_err();
     let elapsed = t0.elapsed();
     assert!(
-        matches!(err.error, Error::BufferFull { .. }),
+        matches!(err.error, Refusal::BufferFull { .. }),
         "try_send: {}",
         err.error
     );
@@ -111,7 +111,7 @@ fn full_buffer_blocks_for_max_block_then_hands_the_record_back() {
         .send_timeout(rec.clone(), Duration::from_millis(200))
         .unwrap_err();
     let elapsed = t0.elapsed();
-    assert!(matches!(err.error, Error::BufferFull { .. }));
+    assert!(matches!(err.error, Refusal::BufferFull { .. }));
     assert!(
         elapsed >= Duration::from_millis(200) && elapsed < Duration::from_millis(1500),
         "send_timeout(200 ms) took {elapsed:?}"
@@ -172,7 +172,7 @@ fn unreachable_bootstrap_fails_send_with_metadata_timeout() {
     let elapsed = t0.elapsed();
     println!("closed port: {} after {elapsed:?}", err.error);
     match &err.error {
-        Error::MetadataTimeout { topic, waited, .. } => {
+        Refusal::MetadataTimeout { topic, waited, .. } => {
             assert_eq!(topic, "nowhere");
             assert!(*waited >= max_block, "waited {waited:?}");
         }
@@ -186,7 +186,7 @@ fn unreachable_bootstrap_fails_send_with_metadata_timeout() {
     // try_send does not wait for metadata at all.
     let t0 = Instant::now();
     let err = producer.try_send(rec).unwrap_err();
-    assert!(matches!(err.error, Error::MetadataTimeout { .. }));
+    assert!(matches!(err.error, Refusal::MetadataTimeout { .. }));
     assert!(t0.elapsed() < Duration::from_millis(300));
     // Nothing is buffered: close is quick.
     let t0 = Instant::now();
@@ -256,10 +256,13 @@ fn all_brokers_down_fails_records_with_delivery_timeout() {
             err.may_have_persisted()
         );
         assert!(
-            matches!(err, Error::DeliveryTimeout { .. } | Error::Broker { .. }),
+            matches!(
+                err,
+                DeliveryError::DeliveryTimeout { .. } | DeliveryError::Broker { .. }
+            ),
             "{err}"
         );
-        if let Error::DeliveryTimeout { after, .. } = &err {
+        if let DeliveryError::DeliveryTimeout { after, .. } = &err {
             assert!(*after >= delivery_timeout, "expired early: {after:?}");
         }
         assert!(
@@ -274,7 +277,7 @@ fn all_brokers_down_fails_records_with_delivery_timeout() {
     let err = r.expect_err("no broker is up");
     assert!(matches!(
         err,
-        Error::DeliveryTimeout { .. } | Error::Broker { .. }
+        DeliveryError::DeliveryTimeout { .. } | DeliveryError::Broker { .. }
     ));
     assert!(at.duration_since(t0) <= bound);
     let m = producer.counters();
@@ -336,7 +339,10 @@ fn records_in_flight_when_brokers_go_down_may_have_persisted() {
             err.may_have_persisted()
         );
         assert!(
-            matches!(err, Error::DeliveryTimeout { .. } | Error::Broker { .. }),
+            matches!(
+                err,
+                DeliveryError::DeliveryTimeout { .. } | DeliveryError::Broker { .. }
+            ),
             "{err}"
         );
         assert!(
@@ -386,7 +392,7 @@ fn oversize_record_is_refused_and_a_large_one_gets_its_own_batch() {
     let err = producer.send(rec.clone()).unwrap_err();
     assert!(t0.elapsed() < Duration::from_secs(2));
     match &err.error {
-        Error::RecordTooLarge {
+        Refusal::RecordTooLarge {
             size,
             max,
             property,
@@ -404,7 +410,7 @@ fn oversize_record_is_refused_and_a_large_one_gets_its_own_batch() {
     );
     assert_eq!(err.record, rec, "the record is handed back");
     let err = producer.try_send(rec).unwrap_err();
-    assert!(matches!(err.error, Error::RecordTooLarge { .. }));
+    assert!(matches!(err.error, Refusal::RecordTooLarge { .. }));
 
     // Between batch.size and max.request.size: accepted, in a batch of its own.
     let large: Vec<u8> = (0..50_000u32).map(|i| (i % 253) as u8).collect();
@@ -618,7 +624,7 @@ fn close_with_brokers_down_fails_the_rest_with_closed_within_the_timeout() {
         assert!(h.is_done(), "close completes every record");
         let err = h.wait().expect_err("not delivered");
         println!("{err}; may_have_persisted={}", err.may_have_persisted());
-        assert!(matches!(err, Error::Closed { .. }), "{err}");
+        assert!(matches!(err, DeliveryError::Closed { .. }), "{err}");
         assert!(!err.may_have_persisted(), "never sent: {err:?}");
     }
     let r = callback_result
@@ -626,7 +632,7 @@ fn close_with_brokers_down_fails_the_rest_with_closed_within_the_timeout() {
         .unwrap()
         .take()
         .expect("callback ran before close returned");
-    assert!(matches!(r, Err(Error::Closed { .. })), "{r:?}");
+    assert!(matches!(r, Err(DeliveryError::Closed { .. })), "{r:?}");
 
     cluster.broker_up(-1).unwrap();
     let got = consume_all(&bootstrap, "closing", &[0, 1], 1, Duration::from_secs(15));

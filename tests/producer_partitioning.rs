@@ -6,7 +6,7 @@ mod common;
 
 use common::{consume_all, mock_cluster};
 use kafka_sync::partitioner::key_partition;
-use kafka_sync::{Error, Producer, ProducerConfig, ProducerRecord};
+use kafka_sync::{Producer, ProducerConfig, ProducerRecord, Refusal};
 use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer as _};
@@ -151,7 +151,7 @@ fn explicit_partition_wins_and_out_of_range_is_refused() {
         let err = producer.send(rec.clone()).unwrap_err();
         assert!(t0.elapsed() < Duration::from_secs(2));
         match &err.error {
-            Error::InvalidPartition {
+            Refusal::InvalidPartition {
                 topic,
                 partition,
                 partitions,
@@ -166,7 +166,7 @@ fn explicit_partition_wins_and_out_of_range_is_refused() {
         assert_eq!(err.record, rec, "record handed back unchanged");
         // try_send refuses it the same way.
         let err = producer.try_send(rec).unwrap_err();
-        assert!(matches!(err.error, Error::InvalidPartition { .. }));
+        assert!(matches!(err.error, Refusal::InvalidPartition { .. }));
     }
     // A valid explicit partition overrides the key hash.
     let mut handles = Vec::new();

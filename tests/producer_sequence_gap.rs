@@ -11,7 +11,7 @@
 mod common;
 
 use common::{consume_all, in_ci};
-use kafka_sync::{Error, Producer, ProducerConfig, ProducerRecord};
+use kafka_sync::{DeliveryError, Producer, ProducerConfig, ProducerRecord};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -259,7 +259,10 @@ fn later_records_are_delivered_after_a_lost_sequenced_batch_expired() {
         .expect("expired in time")
         .expect_err("never reached the broker");
     println!("lost: {err}");
-    assert!(matches!(err, Error::DeliveryTimeout { .. }), "{err}");
+    assert!(
+        matches!(err, DeliveryError::DeliveryTimeout { .. }),
+        "{err}"
+    );
     assert!(err.may_have_persisted(), "it was sent: {err:?}");
 
     proxy.set_swallow(false);

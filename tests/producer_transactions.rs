@@ -17,7 +17,8 @@ use common::java::{console_consume_raw_with, parse};
 use common::kafka::{KafkaCluster, Version};
 use common::{consume_isolated, mock_cluster, Consumed};
 use kafka_sync::{
-    ConsumerGroupMetadata, Error, Producer, ProducerConfig, ProducerRecord, TransactionErrorKind,
+    ConsumerGroupMetadata, DeliveryError, Producer, ProducerConfig, ProducerRecord, Refusal,
+    TransactionErrorKind,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -118,7 +119,7 @@ fn calls_in_the_wrong_state_are_refused_and_change_nothing() {
         TransactionErrorKind::InvalidState
     );
     match p.send(ProducerRecord::new("txn-state", "x".to_string())) {
-        Err(e) => assert!(matches!(e.error, Error::Transaction(_)), "{:?}", e.error),
+        Err(e) => assert!(matches!(e.error, Refusal::Transaction(_)), "{:?}", e.error),
         Ok(_) => panic!("sent before init_transactions"),
     }
     p.init_transactions(T).unwrap();
@@ -135,7 +136,7 @@ fn calls_in_the_wrong_state_are_refused_and_change_nothing() {
         TransactionErrorKind::InvalidState
     );
     match p.send(ProducerRecord::new("txn-state", "x".to_string())) {
-        Err(e) => assert!(matches!(e.error, Error::Transaction(_)), "{:?}", e.error),
+        Err(e) => assert!(matches!(e.error, Refusal::Transaction(_)), "{:?}", e.error),
         Ok(_) => panic!("sent outside a transaction"),
     }
     p.begin_transaction().unwrap();
@@ -167,7 +168,7 @@ fn abort_fails_unsent_records_with_a_clear_error() {
         .unwrap();
     p.abort_transaction(T).unwrap();
     match h.wait() {
-        Err(Error::Transaction(e)) => {
+        Err(DeliveryError::Transaction(e)) => {
             assert!(e.is_abortable(), "{e}");
             assert!(e.message().contains("aborted"), "{e}");
         }

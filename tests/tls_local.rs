@@ -163,8 +163,8 @@ fn an_expired_broker_certificate_is_an_authentication_error_that_says_so() {
     let t0 = Instant::now();
     let e = p
         .send(ProducerRecord::new("t", b"x".to_vec()))
-        .map_err(|e| e.error)
-        .and_then(|h| h.wait())
+        .map_err(|e| Error::from(e.error))
+        .and_then(|h| h.wait().map_err(Error::from))
         .expect_err("an expired certificate must be refused");
     println!(
         "SECURITY-FAILURE expired certificate: after {} ms: {e}",

@@ -7,7 +7,6 @@ use crate::accumulator::{Accumulator, RecordRef};
 use crate::clock::{Clock, ManualClock};
 use crate::config::{Acks, ProducerConfig, ProducerConfigBuilder};
 use crate::delivery::DeliveryHandle;
-use crate::error::Error;
 use crate::metadata::ClusterView;
 use crate::metrics::Metrics;
 use crate::net::{FakeNetwork, NodeId};
@@ -298,7 +297,9 @@ pub(super) fn no_idempotence() -> ProducerConfigBuilder {
     ProducerConfig::builder().enable_idempotence(false)
 }
 
-pub(super) fn done(h: &DeliveryHandle) -> Option<Result<crate::RecordMetadata, Error>> {
+pub(super) fn done(
+    h: &DeliveryHandle,
+) -> Option<Result<crate::RecordMetadata, crate::DeliveryError>> {
     h.wait_timeout(Duration::ZERO)
 }
 
@@ -428,7 +429,7 @@ fn a_non_retriable_error_fails_at_once_and_says_not_written() {
     h.step();
     let err = done(&handle).unwrap().unwrap_err();
     assert!(
-        matches!(err, Error::Broker { code, may_have_persisted: false, .. } if code == ErrorCode::TOPIC_AUTHORIZATION_FAILED),
+        matches!(err, crate::DeliveryError::Broker { code, may_have_persisted: false, .. } if code == ErrorCode::TOPIC_AUTHORIZATION_FAILED),
         "{err}"
     );
 }
@@ -463,7 +464,10 @@ fn a_request_timeout_disconnects_retries_and_marks_maybe_written() {
     }
     let err = done(&handle).expect("expired").unwrap_err();
     assert!(err.may_have_persisted(), "{err}");
-    assert!(matches!(err, Error::DeliveryTimeout { .. }), "{err}");
+    assert!(
+        matches!(err, crate::DeliveryError::DeliveryTimeout { .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -494,7 +498,7 @@ fn a_batch_without_leader_expires_at_delivery_timeout_not_written() {
     assert!(
         matches!(
             err,
-            Error::DeliveryTimeout {
+            crate::DeliveryError::DeliveryTimeout {
                 may_have_persisted: false,
                 ..
             }

@@ -19,7 +19,7 @@ fn a_refused_authentication_fails_queued_records_and_metadata_waits_at_once() {
     h.sender.net.fail_authentication(1, REASON);
     h.step();
     let e = done(&a).expect("failed at once").unwrap_err();
-    let Error::Authentication { message } = &e else {
+    let crate::DeliveryError::Authentication { message } = &e else {
         panic!("expected an authentication error, got {e}");
     };
     assert_eq!(message, REASON);
@@ -30,7 +30,10 @@ fn a_refused_authentication_fails_queued_records_and_metadata_waits_at_once() {
     );
     // The other partition's record failed too: the same credentials are
     // used everywhere.
-    assert!(matches!(done(&b), Some(Err(Error::Authentication { .. }))));
+    assert!(matches!(
+        done(&b),
+        Some(Err(crate::DeliveryError::Authentication { .. }))
+    ));
     // A caller waiting for a topic's metadata fails at once.
     let started = Instant::now();
     let r = h.shared.cluster.wait_for_topic(

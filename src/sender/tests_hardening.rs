@@ -9,7 +9,6 @@ use super::tests::{
 use super::CloseRequest;
 use crate::clock::Clock;
 use crate::config::ProducerConfig;
-use crate::error::Error;
 use crate::net::{FakeNetwork, NodeId};
 use crate::protocol::messages::init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
 use crate::protocol::messages::metadata::{MetadataRequest, MetadataResponse};
@@ -149,7 +148,7 @@ fn close_with_a_zero_timeout_fails_unsent_records_and_writes_nothing() {
         assert!(
             matches!(
                 err,
-                Error::Closed {
+                crate::DeliveryError::Closed {
                     may_have_persisted: false
                 }
             ),
@@ -160,7 +159,7 @@ fn close_with_a_zero_timeout_fails_unsent_records_and_writes_nothing() {
     assert!(
         matches!(
             err,
-            Error::Closed {
+            crate::DeliveryError::Closed {
                 may_have_persisted: true
             }
         ),

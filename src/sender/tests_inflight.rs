@@ -10,7 +10,6 @@ use super::tests::{done, harness, produce_answer, produce_ok, Harness, Sent};
 use crate::clock::Clock;
 use crate::config::ProducerConfig;
 use crate::delivery::DeliveryHandle;
-use crate::error::Error;
 use crate::protocol::messages::init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
 use crate::protocol::messages::produce::ProduceRequest;
 use crate::protocol::{ErrorCode, Message};
@@ -58,7 +57,7 @@ fn a_expires_in_flight() -> (Harness, DeliveryHandle, Sent, DeliveryHandle, Sent
     assert_eq!((stamp(&first[0]), stamp(&second[0])), ((3, 0), (3, 1)));
     h.advance(Duration::from_millis(501));
     match done(&a) {
-        Some(Err(Error::DeliveryTimeout {
+        Some(Err(crate::DeliveryError::DeliveryTimeout {
             may_have_persisted: true,
             ..
         })) => {}

@@ -9,7 +9,6 @@ use super::tests::{harness, no_idempotence, produce_ok, Harness, TOPIC};
 use crate::accumulator::RecordRef;
 use crate::clock::Clock;
 use crate::delivery::DeliveryHandle;
-use crate::error::Error;
 use crate::protocol::messages::produce::ProduceRequest;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -83,7 +82,7 @@ fn panic_at(stage: &'static str, answer_first: bool) {
     super::run(sender, Arc::new(clock)); // prints the injected panic
     for t in [&a, &b, &c] {
         match t.handle.wait_timeout(Duration::ZERO) {
-            Some(Err(Error::Fatal(_))) => {}
+            Some(Err(crate::DeliveryError::Fatal(_))) => {}
             other => panic!("{stage}: the record {} ended with {other:?}", t.what),
         }
         assert_eq!(

@@ -213,7 +213,7 @@ fn add_partitions_topic_authorization_failed_is_abortable() {
     assert_eq!(outcome(&h, id), Some(Ok(())));
     assert_eq!(state(&h), TxnState::Ready);
     match done(&handle) {
-        Some(Err(Error::Transaction(e))) => assert!(e.is_abortable(), "{e}"),
+        Some(Err(crate::DeliveryError::Transaction(e))) => assert!(e.is_abortable(), "{e}"),
         other => panic!("aborted: {other:?}"),
     }
 }
@@ -311,9 +311,9 @@ fn abort_fails_queued_batches_waits_for_in_flight_ones_then_ends_the_transaction
     let id = ask(&h, TxnOpKind::Abort);
     h.step();
     match done(&queued) {
-        Some(Err(e @ Error::Transaction(_))) => {
+        Some(Err(e @ crate::DeliveryError::Transaction(_))) => {
             assert!(!e.may_have_persisted(), "{e}");
-            let Error::Transaction(t) = e else {
+            let crate::DeliveryError::Transaction(t) = e else {
                 unreachable!()
             };
             assert!(t.is_abortable(), "{t}");
@@ -356,7 +356,9 @@ fn a_sequence_error_makes_the_transaction_abortable_and_the_abort_bumps_the_epoc
         let id = ask(&h, TxnOpKind::Abort);
         let end = expect_end(pump(&mut h), 1, false, 0);
         match done(&handle) {
-            Some(Err(Error::Transaction(e))) => assert!(e.is_abortable(), "{code}: {e}"),
+            Some(Err(crate::DeliveryError::Transaction(e))) => {
+                assert!(e.is_abortable(), "{code}: {e}")
+            }
             other => panic!("{code}: the batch fails with the abort: {other:?}"),
         }
         reply::<EndTxnRequest>(&mut h, &end, &end_answer(ErrorCode::NONE));
@@ -474,7 +476,7 @@ fn abort_while_adding_a_partition_fails_its_batch_and_ends_the_transaction() {
     reply::<AddPartitionsToTxnRequest>(&mut h, &req, &add_answer(&body, ErrorCode::NONE));
     let end = expect_end(pump(&mut h), 1, false, 0);
     match done(&handle) {
-        Some(Err(Error::Transaction(e))) => assert!(e.is_abortable(), "{e}"),
+        Some(Err(crate::DeliveryError::Transaction(e))) => assert!(e.is_abortable(), "{e}"),
         other => panic!("not sent, failed by the abort: {other:?}"),
     }
     reply::<EndTxnRequest>(&mut h, &end, &end_answer(ErrorCode::NONE));

@@ -618,7 +618,11 @@ pub fn run_scenario_with(
                     let code = match r {
                         Ok(_) => OK,
                         Err(e) => {
-                            *errs.lock().unwrap().entry(error_kind(&e)).or_default() += 1;
+                            *errs
+                                .lock()
+                                .unwrap()
+                                .entry(error_kind(&e.clone().into()))
+                                .or_default() += 1;
                             if e.may_have_persisted() {
                                 FAILED_MAYBE_WRITTEN
                             } else {
@@ -633,7 +637,7 @@ pub fn run_scenario_with(
                     *errors
                         .lock()
                         .unwrap()
-                        .entry(format!("refused: {}", error_kind(&e.error)))
+                        .entry(format!("refused: {}", error_kind(&e.error.clone().into())))
                         .or_default() += 1;
                     status[i].store(REFUSED, Ordering::SeqCst);
                     done.fetch_add(1, Ordering::SeqCst);

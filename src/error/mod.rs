@@ -7,7 +7,10 @@
 //! - [`ConfigError`] names the offending property.
 
 use crate::protocol::ErrorCode;
+
+mod per_operation;
 use crate::record::ProducerRecord;
+pub use per_operation::{DeliveryError, Refusal};
 use std::fmt;
 use std::time::Duration;
 
@@ -42,7 +45,9 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Why a record was refused by `send` or failed on its way to the broker.
+/// Any error of the producer: what [`Refusal`] (from `send`),
+/// [`DeliveryError`] (of an accepted record), [`ConfigError`] and the
+/// transaction errors convert into, and what the other operations return.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
@@ -291,7 +296,7 @@ impl std::error::Error for FlushError {}
 /// A refused `send`: why, and the record, handed back untouched.
 pub struct SendError<K, V> {
     /// Why the record was refused.
-    pub error: Error,
+    pub error: Refusal,
     /// The record.
     pub record: ProducerRecord<K, V>,
 }
@@ -322,10 +327,14 @@ impl<K, V> fmt::Display for SendError<K, V> {
     }
 }
 
-impl<K, V> std::error::Error for SendError<K, V> {}
+impl<K, V> std::error::Error for SendError<K, V> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
 
 impl<K, V> From<SendError<K, V>> for Error {
     fn from(e: SendError<K, V>) -> Self {
-        e.error
+        e.error.into()
     }
 }
