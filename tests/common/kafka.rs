@@ -517,5 +517,11 @@ pub(crate) fn random_cluster_id() -> String {
     if n > 0 {
         out.push(A[((bits << (6 - n)) & 63) as usize] as char);
     }
+    // An id starting with '-' reads as an option to kafka-storage's
+    // argument parser ("--cluster-id: expected one argument"); Kafka's own
+    // Uuid.randomUuid never makes one, so neither do we.
+    if out.starts_with('-') {
+        out.replace_range(0..1, "A");
+    }
     out
 }
