@@ -23,6 +23,22 @@ use parking_lot::{Condvar, Mutex};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+thread_local! {
+    /// Set on every producer's sender thread, where delivery callbacks run.
+    static SENDER_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the current thread as a sender thread (where callbacks run).
+pub(crate) fn mark_sender_thread() {
+    SENDER_THREAD.with(|s| s.set(true));
+}
+
+/// Whether the current thread is a sender thread (so the caller is a
+/// delivery callback): waiting there for a delivery would deadlock.
+pub(crate) fn on_sender_thread() -> bool {
+    SENDER_THREAD.with(std::cell::Cell::get)
+}
+
 /// How a batch ended.
 #[derive(Debug, Clone)]
 pub(crate) enum Outcome {
@@ -157,7 +173,7 @@ impl BatchResult {
         deadline: Option<Instant>,
     ) -> Option<Result<RecordMetadata, DeliveryError>> {
         let mut batch = self.clone();
-        let in_callback = crate::sender::on_sender_thread();
+        let in_callback = on_sender_thread();
         loop {
             let outcome = if in_callback {
                 match batch.peek() {

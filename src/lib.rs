@@ -8,6 +8,9 @@
 //!
 //! See `DESIGN.md` for the path of a record and the threads and locks.
 #![deny(missing_docs)]
+// The one exception: `getnameinfo` for `client.dns.lookup`'s reverse
+// lookups (src/net/resolver.rs), which std does not offer.
+#![deny(unsafe_code)]
 
 pub(crate) mod accumulator;
 pub mod config;
@@ -22,6 +25,7 @@ pub mod partitioner;
 mod producer;
 mod record;
 pub(crate) mod sender;
+pub(crate) mod sequence;
 pub mod serializer;
 pub mod transaction;
 

@@ -12,7 +12,6 @@
 //! ordinary course (connections established, leaders moving), and `trace`
 //! for anything per request; nothing per record logs above `trace`.
 
-use crate::config::ProducerConfig;
 use std::fmt;
 use std::sync::Arc;
 
@@ -28,11 +27,6 @@ impl LogContext {
             None => format!("[Producer clientId={client_id}] "),
         };
         LogContext(prefix.into())
-    }
-
-    /// The prefix of the producer configured by `config`.
-    pub(crate) fn of(config: &ProducerConfig) -> Self {
-        Self::new(&config.client_id, config.transactional_id.as_deref())
     }
 }
 

@@ -11,7 +11,6 @@ use crate::config::{PartitionerChoice, ProducerConfig};
 use crate::delivery::{Callback, DeliveryHandle};
 use crate::error::{ConfigError, DeliveryError, Error, FlushError, Refusal, SendError};
 use crate::interceptor::{Interceptors, ProducerInterceptor};
-use crate::log_context::LogContext;
 use crate::metadata::ClusterView;
 use crate::metrics::{Metrics, MetricsSnapshot, ProducerMetrics};
 use crate::net::MioNetwork;
@@ -180,7 +179,7 @@ impl<K: 'static, V: 'static> ProducerBuilder<K, V> {
             .name(format!("kafka-sync-sender-{}", config.client_id))
             .spawn(move || sender::run(sender, sender_clock))
             .map_err(|e| Error::Fatal(format!("cannot start the sender thread: {e}")))?;
-        let log = LogContext::of(&config);
+        let log = config.log_context();
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
             if let Err(e) = waker.wake() {
                 log::error!("{log}cannot wake the sender thread: {e}");
@@ -507,7 +506,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         if sender::on_sender_thread() {
             log::warn!(
                 "{}flush() called from a delivery callback: refused (it would deadlock)",
-                LogContext::of(&self.shared.config)
+                self.shared.config.log_context()
             );
             return Err(Error::InCallback {
                 operation: "flush the producer",
@@ -549,7 +548,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         if sender::on_sender_thread() {
             log::warn!(
                 "{}flush_timeout() called from a delivery callback: refused (it would deadlock)",
-                LogContext::of(&self.shared.config)
+                self.shared.config.log_context()
             );
             return Err(FlushError::InCallback);
         }
@@ -672,14 +671,14 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         if own_thread {
             log::debug!(
                 "{}producer closed from a delivery callback: the sender thread stops by itself",
-                LogContext::of(&self.shared.config)
+                self.shared.config.log_context()
             );
             return;
         }
         if thread.join().is_err() {
             log::error!(
                 "{}the sender thread panicked",
-                LogContext::of(&self.shared.config)
+                self.shared.config.log_context()
             );
         }
         self.interceptors.close();

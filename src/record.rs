@@ -1,10 +1,28 @@
 //! What callers send and what they get back.
 
-pub use crate::record_batch::Header;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 use std::sync::Arc;
+
+/// A record header: a UTF-8 key and an optional value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Header {
+    /// The header key.
+    pub key: String,
+    /// The header value; `None` is written as length -1.
+    pub value: Option<Vec<u8>>,
+}
+
+impl Header {
+    /// A header with a value.
+    pub fn new(key: impl Into<String>, value: impl Into<Vec<u8>>) -> Self {
+        Header {
+            key: key.into(),
+            value: Some(value.into()),
+        }
+    }
+}
 
 /// A topic's name in a [`ProducerRecord`]: a `&'static str` or a shared
 /// `Arc<str>`, so that sending to a known topic allocates nothing.

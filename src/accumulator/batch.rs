@@ -290,7 +290,7 @@ impl ProducerBatch {
             part.maybe_written = self.maybe_written;
             part.last_error = self.last_error;
             let base_sequence = if self.base_sequence >= 0 {
-                crate::sender::next_sequence(self.base_sequence, first)
+                crate::sequence::next_sequence(self.base_sequence, first)
             } else {
                 -1
             };

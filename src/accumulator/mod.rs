@@ -58,7 +58,7 @@ impl PartitionQueue {
                 .position(|b| {
                     !b.is_sealed()
                         || b.base_sequence < 0
-                        || crate::sender::sequence_after(batch.base_sequence, b.base_sequence)
+                        || crate::sequence::sequence_after(batch.base_sequence, b.base_sequence)
                 })
                 .unwrap_or(self.batches.len())
         };

@@ -672,6 +672,11 @@ impl ProducerConfig {
         properties::to_properties(self)
     }
 
+    /// The log-line prefix of a producer with this configuration.
+    pub(crate) fn log_context(&self) -> crate::log_context::LogContext {
+        crate::log_context::LogContext::new(&self.client_id, self.transactional_id.as_deref())
+    }
+
     /// The level of the configured codec (`compression.gzip.level`,
     /// `compression.lz4.level` or `compression.zstd.level`) that batches
     /// are compressed with; `None` for `none` and `snappy`, which have no
@@ -1036,7 +1041,7 @@ impl ProducerConfigBuilder {
     pub fn build(self) -> Result<ProducerConfig, ConfigError> {
         let mut warnings = Vec::new();
         let config = self.build_with_warnings(&mut warnings)?;
-        let log = crate::log_context::LogContext::of(&config);
+        let log = config.log_context();
         for w in &warnings {
             log::warn!("{log}{w}");
         }

@@ -224,7 +224,7 @@ impl MioNetwork {
         // to the caller as a configuration error naming the property.
         let invalid =
             |e: crate::config::ConfigError| io::Error::new(io::ErrorKind::InvalidInput, e);
-        let log = LogContext::of(config);
+        let log = config.log_context();
         let tls = if config.security_protocol.uses_tls() {
             Some(TlsConnector::new(&config.tls, &log).map_err(invalid)?)
         } else {

@@ -149,9 +149,10 @@ fn system_lookup(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
 fn system_reverse(ip: IpAddr) -> io::Result<String> {
     use std::ffi::CStr;
     let addr = socket2::SockAddr::from(SocketAddr::new(ip, 0));
-    let mut host: [libc::c_char; 1025] = [0; 1025]; // NI_MAXHOST
-                                                    // SAFETY: `addr` points to a socket address of `addr.len()` bytes, `host`
-                                                    // is writable for its whole length, and no service name is asked for.
+    // NI_MAXHOST bytes.
+    let mut host: [libc::c_char; 1025] = [0; 1025];
+    // SAFETY: `addr` points to a socket address of `addr.len()` bytes, `host`
+    // is writable for its whole length, and no service name is asked for.
     let rc = unsafe {
         libc::getnameinfo(
             addr.as_ptr().cast(),

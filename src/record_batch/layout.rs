@@ -2,7 +2,7 @@
 //! and patching the producer fields of a finished batch.
 
 use super::compression::Compression;
-use super::reader::ReadError;
+use super::read_error::ReadError;
 use crate::protocol::DecodeError;
 
 /// Size of the fixed batch header; records start at this offset.

@@ -43,6 +43,7 @@
 
 mod compression;
 mod layout;
+mod read_error;
 mod reader;
 mod writer;
 
@@ -61,21 +62,4 @@ pub use reader::{
 };
 pub use writer::{BatchOptions, BatchWriter};
 
-/// A record header: a UTF-8 key and an optional value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Header {
-    /// The header key.
-    pub key: String,
-    /// The header value; `None` is written as length -1.
-    pub value: Option<Vec<u8>>,
-}
-
-impl Header {
-    /// A header with a value.
-    pub fn new(key: impl Into<String>, value: impl Into<Vec<u8>>) -> Self {
-        Header {
-            key: key.into(),
-            value: Some(value.into()),
-        }
-    }
-}
+pub use crate::record::Header;

@@ -5,10 +5,9 @@
 //! panics. Allocations are bounded by the input, except decompression, which
 //! is bounded by a budget shared by all the batches of one call.
 
-use std::fmt;
-
-use super::compression::{decompress, Compression, CompressionError};
+use super::compression::{decompress, Compression};
 use super::layout::{BatchHeader, ATTRIBUTES_OFFSET, BATCH_HEADER_SIZE};
+pub use super::read_error::ReadError;
 use super::Header;
 use crate::protocol::{DecodeError, Reader};
 
@@ -19,73 +18,6 @@ pub const DEFAULT_MAX_DECOMPRESSED: usize = 64 << 20;
 /// The smallest encoded record: length, attributes, two deltas, key, value
 /// and header count, one byte each.
 const MIN_RECORD_SIZE: usize = 7;
-
-/// A malformed batch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReadError {
-    /// The bytes ended early, a varint or length was invalid, or bytes were
-    /// left over inside a record or after the last record.
-    Decode(DecodeError),
-    /// The magic byte is not 2.
-    BadMagic(i8),
-    /// `batch_length` is shorter than the fixed header, or (for
-    /// [`set_producer_state`](super::set_producer_state)) does not match the
-    /// buffer.
-    BadBatchLength(i32),
-    /// The stored CRC-32C does not match the bytes.
-    CrcMismatch {
-        /// The CRC in the header.
-        stored: u32,
-        /// The CRC of the bytes.
-        computed: u32,
-    },
-    /// The attributes name codec 5, 6 or 7.
-    UnknownCodec(u8),
-    /// The record count is negative.
-    BadRecordCount(i32),
-    /// The records could not be decompressed (codec unavailable, corrupt,
-    /// or over the decompression budget).
-    Compression(CompressionError),
-}
-
-impl fmt::Display for ReadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReadError::Decode(e) => write!(f, "malformed record batch: {e}"),
-            ReadError::BadMagic(m) => write!(f, "record batch magic {m}, expected 2"),
-            ReadError::BadBatchLength(l) => write!(f, "invalid batch length {l}"),
-            ReadError::CrcMismatch { stored, computed } => write!(
-                f,
-                "record batch CRC mismatch: stored {stored:#010x}, computed {computed:#010x}"
-            ),
-            ReadError::UnknownCodec(c) => write!(f, "unknown compression codec {c}"),
-            ReadError::BadRecordCount(n) => write!(f, "invalid record count {n}"),
-            ReadError::Compression(e) => write!(f, "record batch decompression: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for ReadError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ReadError::Decode(e) => Some(e),
-            ReadError::Compression(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl From<DecodeError> for ReadError {
-    fn from(e: DecodeError) -> Self {
-        ReadError::Decode(e)
-    }
-}
-
-impl From<CompressionError> for ReadError {
-    fn from(e: CompressionError) -> Self {
-        ReadError::Compression(e)
-    }
-}
 
 /// One record as read from a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -313,7 +245,7 @@ mod tests {
         assert!(matches!(
             read_batches_with_limit(&z, 100),
             Err(ReadError::Compression(
-                CompressionError::OutputTooLarge { .. }
+                crate::record_batch::CompressionError::OutputTooLarge { .. }
             ))
         ));
         let mut two = z.clone();

@@ -19,7 +19,7 @@
 //! - closing past the close timeout: `Closed`.
 
 mod idempotence;
-pub(crate) use idempotence::{next_sequence, sequence_after};
+pub(crate) use crate::sequence::sequence_after;
 mod produce;
 mod requests;
 #[cfg(test)]
@@ -113,16 +113,7 @@ impl CloseRequest {
     }
 }
 
-thread_local! {
-    /// Set on every producer's sender thread, where delivery callbacks run.
-    static SENDER_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Whether the current thread is a sender thread (so the caller is a
-/// delivery callback): waiting there for a delivery would deadlock.
-pub(crate) fn on_sender_thread() -> bool {
-    SENDER_THREAD.with(std::cell::Cell::get)
-}
+pub(crate) use crate::delivery::on_sender_thread;
 
 /// A request written and not yet answered.
 pub(crate) enum InFlight {
@@ -256,7 +247,7 @@ impl<N: Network> Sender<N> {
                 }
             }
         }
-        let log = LogContext::of(&shared.config);
+        let log = shared.config.log_context();
         let idempotence = shared
             .config
             .enable_idempotence
@@ -759,7 +750,7 @@ impl<N: Network> Sender<N> {
 /// producer turns fatal and every record still pending fails, so no caller
 /// waits forever.
 pub(crate) fn run<N: Network>(mut sender: Sender<N>, clock: Arc<dyn Clock>) {
-    SENDER_THREAD.with(|s| s.set(true));
+    crate::delivery::mark_sender_thread();
     sender.log.set_current();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run_loop(&mut sender, &*clock)
