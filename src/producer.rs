@@ -5,21 +5,19 @@
 //! `max.block.ms` in all), then returns a [`DeliveryHandle`]. Everything else
 //! happens on the sender thread started by the constructor.
 
-use crate::accumulator::{Accumulator, AppendError, RecordRef};
+use crate::accumulator::{AppendError, RecordRef};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{PartitionerChoice, ProducerConfig};
 use crate::delivery::{Callback, DeliveryHandle};
-use crate::error::{ConfigError, DeliveryError, Error, FlushError, Refusal, SendError};
+use crate::error::{DeliveryError, Error, FlushError, Refusal, SendError};
 use crate::interceptor::{Interceptors, ProducerInterceptor};
-use crate::metadata::ClusterView;
-use crate::metrics::{Metrics, MetricsSnapshot, ProducerMetrics};
-use crate::net::MioNetwork;
+use crate::metrics::{MetricsSnapshot, ProducerMetrics};
 use crate::partitioner::{
     DefaultPartitioner, Partitioner, RecordView, RoundRobinPartitioner, TopicPartitions,
 };
 use crate::record::{PartitionInfo, ProducerRecord, RecordMetadata};
 use crate::record_batch::BATCH_HEADER_SIZE;
-use crate::sender::{self, CloseRequest, Sender, Shared};
+use crate::sender::{self, CloseRequest, Shared};
 use crate::serializer::{DefaultSerializer, Serializer};
 use parking_lot::Mutex;
 use std::sync::Arc;
@@ -142,50 +140,18 @@ impl<K: 'static, V: 'static> ProducerBuilder<K, V> {
             return Err(Error::Config(e));
         }
         let config = Arc::new(self.config);
-        let (net, waker) = MioNetwork::new(&config).map_err(|e| {
-            // TLS files and SASL credentials are read here: their errors
-            // name the property.
-            match e.get_ref().and_then(|i| i.downcast_ref::<ConfigError>()) {
-                Some(c) => Error::Config(c.clone()),
-                None => Error::Fatal(format!("cannot create the network poller: {e}")),
-            }
-        })?;
         let partitioner = self
             .partitioner
             .unwrap_or_else(|| match config.partitioner {
                 PartitionerChoice::RoundRobin => Box::new(RoundRobinPartitioner::new(&config)),
                 _ => Box::new(DefaultPartitioner::new(&config)),
             });
-        let shared = Arc::new(Shared {
-            acc: Arc::new(Accumulator::new(config.batch_size, config.buffer_memory)),
-            cluster: Arc::new(ClusterView::default()),
-            metrics: Arc::new(Metrics::new(
-                config.metrics_sample_window,
-                config.metrics_num_samples,
-            )),
-            close: Mutex::new(None),
-            fatal: Mutex::new(None),
-            has_fatal: std::sync::atomic::AtomicBool::new(false),
-            txn: config
-                .transactional_id
-                .as_ref()
-                .map(|_| Arc::new(crate::sender::txn::TxnShared::default())),
-            config: config.clone(),
-        });
         let clock = self.clock;
-        let sender = Sender::new(shared.clone(), net, clock.now());
-        let sender_clock = clock.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("kafka-sync-sender-{}", config.client_id))
-            .spawn(move || sender::run(sender, sender_clock))
-            .map_err(|e| Error::Fatal(format!("cannot start the sender thread: {e}")))?;
-        let log = config.log_context();
-        let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
-            if let Err(e) = waker.wake() {
-                log::error!("{log}cannot wake the sender thread: {e}");
-            }
-        });
-        clock.on_advance(Arc::downgrade(&wake));
+        let sender::Started {
+            shared,
+            thread,
+            wake,
+        } = sender::start(config, clock.clone())?;
         Ok(Producer {
             shared,
             wake,

@@ -53,7 +53,6 @@ struct FakeNode {
     state: FakeState,
     versions: Option<ApiVersionsResponse>,
     sent: Vec<Vec<u8>>,
-    pending_bytes: usize,
     connects: usize,
     disconnects: usize,
 }
@@ -225,12 +224,6 @@ impl FakeNetwork {
         Some((host, *port))
     }
 
-    /// Sets what [`Network::pending_bytes`] reports for `node` (0 by default;
-    /// reset when the connection goes away).
-    pub fn set_pending_bytes(&mut self, node: NodeId, bytes: usize) {
-        self.nodes.entry(node).or_default().pending_bytes = bytes;
-    }
-
     /// Takes the timeouts that [`Network::poll`] was called with, oldest first.
     pub fn poll_timeouts(&mut self) -> Vec<Option<Duration>> {
         std::mem::take(&mut self.poll_timeouts)
@@ -250,7 +243,6 @@ impl FakeNetwork {
         } else {
             FakeState::BackingOff(crate::clock::saturating_add(now, backoff))
         };
-        n.pending_bytes = 0;
     }
 }
 
@@ -296,12 +288,8 @@ impl Network for FakeNetwork {
                 n.sent.push(frame);
                 Ok(())
             }
-            _ => Err(NetError::NotReady(frame)),
+            _ => Err(NetError::NotReady),
         }
-    }
-
-    fn pending_bytes(&self, node: NodeId) -> usize {
-        self.nodes.get(&node).map_or(0, |n| n.pending_bytes)
     }
 
     /// Like the real network: scripted happenings not yet delivered for

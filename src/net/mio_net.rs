@@ -198,6 +198,13 @@ pub struct MioNetwork {
 }
 
 impl MioNetwork {
+    /// Bytes queued and not yet written on `node` (tests of partial writes).
+    #[cfg(test)]
+    pub(crate) fn pending_bytes(&self, node: NodeId) -> usize {
+        let conn = self.nodes.get(&node).and_then(|n| n.conn.as_ref());
+        conn.map_or(0, Connection::pending_bytes)
+    }
+
     /// A network without connections, and the waker that makes a blocked
     /// [`Network::poll`] return early (from any thread).
     ///
@@ -786,10 +793,10 @@ impl Network for MioNetwork {
 
     fn send(&mut self, node: NodeId, frame: Vec<u8>) -> Result<(), NetError> {
         let Some(n) = self.nodes.get_mut(&node) else {
-            return Err(NetError::NotReady(frame));
+            return Err(NetError::NotReady);
         };
         let (Phase::Ready, Some(conn)) = (n.phase, n.conn.as_mut()) else {
-            return Err(NetError::NotReady(frame));
+            return Err(NetError::NotReady);
         };
         n.touched = true;
         n.awaiting += usize::from(awaits_answer(&frame));
@@ -812,7 +819,7 @@ impl Network for MioNetwork {
             .get(&node)
             .is_some_and(|n| matches!(n.phase, Phase::Ready) && n.conn.is_some());
         if !ready {
-            return Err(NetError::NotReady(Vec::new()));
+            return Err(NetError::NotReady);
         }
         let n = self.nodes.get_mut(&node).expect("checked");
         n.touched = true;
@@ -832,11 +839,6 @@ impl Network for MioNetwork {
             }
         }
         Ok(())
-    }
-
-    fn pending_bytes(&self, node: NodeId) -> usize {
-        let conn = self.nodes.get(&node).and_then(|n| n.conn.as_ref());
-        conn.map_or(0, Connection::pending_bytes)
     }
 
     fn disconnect(&mut self, node: NodeId, now: Instant) {

@@ -140,14 +140,14 @@ pub enum ConnState {
 /// Why [`Network::send`] refused a frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetError {
-    /// The node is not [`ConnState::Ready`]; the frame is given back.
-    NotReady(Vec<u8>),
+    /// The node is not [`ConnState::Ready`]; nothing was queued.
+    NotReady,
 }
 
 impl fmt::Display for NetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NetError::NotReady(_) => f.write_str("node is not ready"),
+            NetError::NotReady => f.write_str("node is not ready"),
         }
     }
 }
@@ -210,9 +210,6 @@ pub trait Network: Send {
         }
         self.send(node, frame)
     }
-
-    /// Bytes queued and not yet written on `node` (for back-pressure).
-    fn pending_bytes(&self, node: NodeId) -> usize;
 
     /// Closes the connection to `node` (if any) and backs off before the next
     /// connect; the next poll reports [`NetEvent::Disconnected`] if there was

@@ -18,6 +18,8 @@
 //!   from every attempt so far;
 //! - closing past the close timeout: `Closed`.
 
+mod start;
+pub(crate) use start::{start, Started};
 mod idempotence;
 pub(crate) use crate::sequence::sequence_after;
 mod produce;
