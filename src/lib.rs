@@ -23,6 +23,7 @@ pub(crate) mod metadata;
 pub mod metrics;
 pub mod partitioner;
 mod producer;
+pub(crate) mod random;
 mod record;
 pub(crate) mod sender;
 pub(crate) mod sequence;

@@ -49,7 +49,6 @@ use crate::config::ProducerConfig;
 use crate::error::Error;
 use crate::hash::FastMap;
 use parking_lot::{Mutex, RwLock};
-use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What a partitioner sees of one record.
@@ -312,29 +311,7 @@ fn random_partition(partitions: &TopicPartitions<'_>, avoid: i32) -> i32 {
 /// std's per-process random hash keys: uniform enough to spread partitions,
 /// and no contention between sending threads.
 fn next_random() -> usize {
-    thread_local! {
-        static STATE: Cell<u64> = Cell::new(seed());
-    }
-    STATE.with(|state| {
-        let mut x = state.get();
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        state.set(x);
-        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as usize
-    })
-}
-
-/// A non-zero seed for [`next_random`].
-fn seed() -> u64 {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher, Hash, Hasher};
-    let mut hasher = RandomState::new().build_hasher();
-    std::thread::current().id().hash(&mut hasher);
-    if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        now.as_nanos().hash(&mut hasher);
-    }
-    hasher.finish() | 1
+    (crate::random::next_u64() >> 32) as usize
 }
 
 impl Partitioner for DefaultPartitioner {

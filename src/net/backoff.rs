@@ -3,8 +3,7 @@
 //! `reconnect.backoff.ms` / `reconnect.backoff.max.ms` and
 //! `retry.backoff.ms` / `retry.backoff.max.ms`.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
+use crate::random::XorShift64;
 use std::time::Duration;
 
 /// Relative jitter: a delay is multiplied by a factor in `[0.8, 1.2)`.
@@ -38,8 +37,7 @@ pub struct Backoff {
 impl Backoff {
     /// A backoff from `initial` to `max`, with a random seed.
     pub fn new(initial: Duration, max: Duration) -> Self {
-        let seed = RandomState::new().build_hasher().finish();
-        Self::with_seed(initial, max, seed)
+        Self::with_seed(initial, max, crate::random::seed())
     }
 
     /// A backoff from `initial` to `max` whose jitter is reproducible from `seed`.
@@ -74,35 +72,6 @@ impl Backoff {
         } else {
             Duration::try_from_secs_f64(scaled).unwrap_or(self.max)
         }
-    }
-}
-
-/// Marsaglia's xorshift64: small, fast, and good enough for jitter.
-#[derive(Debug, Clone)]
-struct XorShift64(u64);
-
-impl XorShift64 {
-    fn new(seed: u64) -> Self {
-        // The state must never be zero.
-        XorShift64(if seed == 0 {
-            0x9E37_79B9_7F4A_7C15
-        } else {
-            seed
-        })
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    /// Uniform in `[0, 1)`.
-    fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 

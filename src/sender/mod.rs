@@ -226,7 +226,10 @@ pub(crate) struct Sender<N: Network> {
     /// Brokers that asked us to hold back (KIP-219 `throttle_time_ms`):
     /// nothing is sent to them before the instant.
     throttled_until: HashMap<NodeId, Instant>,
-    rng: u64,
+    /// Spreads bootstrap attempts over the servers.
+    rng: crate::random::XorShift64,
+    /// `retry.backoff.ms` to `retry.backoff.max.ms`, with jitter.
+    retry_backoff: crate::net::Backoff,
     /// Tests: panic at this stage (see `maybe_panic`).
     #[cfg(test)]
     pub(crate) panic_at: Option<&'static str>,
@@ -263,7 +266,14 @@ impl<N: Network> Sender<N> {
             )),
             _ => None,
         };
-        let seed = now.elapsed().as_nanos() as u64 ^ (Arc::as_ptr(&shared) as u64) ^ 0x9e37_79b9;
+        let seed = crate::random::seed();
+        let retry_backoff = crate::net::Backoff::new(
+            shared.config.retry_backoff,
+            shared
+                .config
+                .retry_backoff_max
+                .max(shared.config.retry_backoff),
+        );
         Sender {
             shared,
             log,
@@ -291,7 +301,8 @@ impl<N: Network> Sender<N> {
             idempotence,
             txn,
             throttled_until: HashMap::new(),
-            rng: seed | 1,
+            rng: crate::random::XorShift64::new(seed),
+            retry_backoff,
             #[cfg(test)]
             panic_at: None,
         }
@@ -613,20 +624,10 @@ impl<N: Network> Sender<N> {
         }
     }
 
-    /// Exponential backoff with ±20% jitter for the `attempt`-th retry.
+    /// `retry.backoff.ms` growing to `retry.backoff.max.ms` (±20% jitter)
+    /// for the `attempt`-th retry (1 for the first).
     fn backoff(&mut self, attempt: u32) -> Duration {
-        let base = self.config().retry_backoff;
-        let max = self.config().retry_backoff_max.max(base);
-        let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
-        let d = exp.min(max);
-        self.rng ^= self.rng << 13;
-        self.rng ^= self.rng >> 7;
-        self.rng ^= self.rng << 17;
-        let jitter = (self.rng % 401) as f64 / 1000.0 + 0.8;
-        // `mul_f64` would panic past `Duration::MAX`.
-        Duration::try_from_secs_f64(d.as_secs_f64() * jitter)
-            .unwrap_or(max)
-            .min(max)
+        self.retry_backoff.delay(attempt.saturating_sub(1))
     }
 
     /// A batch with a sequence failed for good: its sequence is a hole the
