@@ -22,7 +22,9 @@ mod start;
 pub(crate) use start::{start, Started};
 mod idempotence;
 pub(crate) use crate::sequence::sequence_after;
+mod epoch;
 mod produce;
+mod produce_request;
 mod requests;
 #[cfg(test)]
 mod tests;

@@ -1,12 +1,12 @@
 //! Draining ready batches into Produce requests, and handling the answers.
 
+use super::produce_request::broker_error;
 use super::{InFlight, Sender, Wake};
 use crate::accumulator::batch::ProducerBatch;
 use crate::clock::saturating_add;
 use crate::config::Acks;
 use crate::delivery::Outcome;
 use crate::error::Error;
-use crate::metrics::sensors::SentBatch;
 use crate::metrics::Metrics;
 use crate::net::{ConnState, Network, NodeId, Segment};
 use crate::protocol::messages::produce::{
@@ -14,7 +14,6 @@ use crate::protocol::messages::produce::{
     ProduceResponse, TopicProduceRef,
 };
 use crate::protocol::{decode_response, ErrorCode};
-use crate::record_batch::{BatchOptions, Compression};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -281,34 +280,7 @@ impl<N: Network> Sender<N> {
             .api_versions(node)
             .and_then(|v| v.pick_version::<ProduceRequest>())
             .map(|v| v.min(self.max_produce_version()));
-        let mut ready = Vec::with_capacity(batches.len());
-        for mut b in batches {
-            let Some(version) = max_version else {
-                self.complete_failed(b, broker_error(ErrorCode::UNSUPPORTED_VERSION, false));
-                continue;
-            };
-            if cfg.compression == Compression::Zstd && version < 7 {
-                let e = broker_error(ErrorCode::UNSUPPORTED_COMPRESSION_TYPE, false);
-                self.complete_failed(b, e);
-                continue;
-            }
-            if !b.is_sealed() || b.base_sequence < 0 {
-                let mut options = BatchOptions::default()
-                    .with_compression_level(cfg.compression, cfg.compression_level());
-                options.transactional = self.txn.is_some();
-                if let Some(idem) = self.idempotence.as_mut() {
-                    options.producer_id = idem.producer_id;
-                    options.producer_epoch = idem.epoch;
-                    options.base_sequence = idem.assign(&b.topic, b.partition, b.record_count);
-                }
-                if let Err(e) = b.seal(&options) {
-                    self.complete_failed(b, Error::Fatal(format!("compression failed: {e}")));
-                    continue;
-                }
-            }
-            b.attempts += 1;
-            ready.push(b);
-        }
+        let ready = self.seal_for_request(batches, max_version);
         self.maybe_panic("sealed");
         let Some(max_version) = max_version else {
             return false;
@@ -316,27 +288,7 @@ impl<N: Network> Sender<N> {
         if ready.is_empty() {
             return false;
         }
-        // v13 (KIP-516) names topics by id: only when every topic of the
-        // request has one; else this request goes as v12, by name.
-        let ids: Option<Vec<[u8; 16]>> = (max_version >= 13)
-            .then(|| {
-                ready
-                    .iter()
-                    .map(|b| self.topics.get(&*b.topic).and_then(|m| m.known_topic_id()))
-                    .collect()
-            })
-            .flatten();
-        let version = if ids.is_some() {
-            max_version
-        } else {
-            max_version.min(12)
-        };
-        if version < max_version {
-            log::trace!(
-                "{}Produce v{version} to node {node}: a topic has no known topic id",
-                self.log
-            );
-        }
+        let (version, ids) = self.produce_version(node, &ready, max_version);
         let corr = self.correlation_id();
         // The request is written as segments: small owned pieces of header
         // and framing, and the sealed batches themselves, shared, not copied.
@@ -400,7 +352,6 @@ impl<N: Network> Sender<N> {
         }
         head.drain(..from);
         segments.push(Segment::Owned(head));
-        let bytes: usize = ready.iter().map(|b| b.size()).sum();
         let request_bytes: usize = segments.iter().map(|s| s.as_slice().len()).sum();
         if let Err(e) = self.net.send_segments(node, segments) {
             log::debug!("{}node {node} not ready for Produce: {e}", self.log);
@@ -409,22 +360,7 @@ impl<N: Network> Sender<N> {
             }
             return false;
         }
-        let m = &self.shared.metrics;
-        Metrics::add(&m.requests_sent, 1);
-        Metrics::add(&m.bytes_sent, bytes as u64);
-        m.sensors.lock().request_sent(
-            node,
-            request_bytes,
-            ready.iter().map(|b| SentBatch {
-                topic: &b.topic,
-                records: b.record_count,
-                wire_size: b.size(),
-                uncompressed_size: b.uncompressed_size,
-                max_record_size: b.max_record_size,
-                queue_time: now.saturating_duration_since(b.created),
-            }),
-            now,
-        );
+        self.record_produce_sent(node, &ready, request_bytes, now);
         if cfg.acks == Acks::None {
             for b in ready {
                 self.complete_written(b, -1, -1);
@@ -846,150 +782,6 @@ impl<N: Network> Sender<N> {
         }
     }
 
-    /// Whether a batch of `b`'s partition with the same stamp and a later
-    /// sequence is in flight.
-    fn later_in_flight(&self, b: &ProducerBatch) -> bool {
-        self.in_flight.values().any(|r| match r {
-            InFlight::Produce { batches, .. } => batches.iter().any(|o| {
-                o.partition == b.partition
-                    && o.topic == b.topic
-                    && o.producer_id == b.producer_id
-                    && o.producer_epoch == b.producer_epoch
-                    && super::sequence_after(b.base_sequence, o.base_sequence)
-            }),
-            _ => false,
-        })
-    }
-
-    /// `node` acknowledged `b`: with idempotence it holds our producer state
-    /// for `b`'s partition (under `b`'s stamp).
-    fn confirm(&mut self, b: &ProducerBatch, node: NodeId) {
-        if self.idempotence.is_some() {
-            let stamp = (node, b.producer_id, b.producer_epoch);
-            self.confirmed.insert((b.topic.clone(), b.partition), stamp);
-        }
-    }
-
-    /// Whether `node` acknowledged the last answered batch of the partition,
-    /// under the current producer id and epoch, with no failure since.
-    pub(super) fn is_confirmed(&self, key: &(Arc<str>, i32), node: NodeId) -> bool {
-        self.idempotence
-            .as_ref()
-            .is_some_and(|i| self.confirmed.get(key) == Some(&(node, i.producer_id, i.epoch)))
-    }
-
-    /// Whether `b` carries the current producer id and epoch and a later
-    /// batch of its partition was acknowledged (so `b` is in the log).
-    pub(super) fn written_before_acked(&self, b: &ProducerBatch) -> bool {
-        self.idempotence.as_ref().is_some_and(|i| {
-            b.is_sealed()
-                && b.base_sequence >= 0
-                && b.producer_id == i.producer_id
-                && b.producer_epoch == i.epoch
-                && i.acked_through(&b.topic, b.partition, b.base_sequence, b.record_count)
-        })
-    }
-
-    /// A queued batch that must be resolved under its current stamp before
-    /// an epoch bump: sent, maybe written, and stamped with the current
-    /// producer id and epoch. Re-stamping it could write it twice.
-    pub(super) fn resolves_before_bump(&self, b: &ProducerBatch) -> bool {
-        self.idempotence.as_ref().is_some_and(|i| {
-            b.is_sealed()
-                && b.maybe_written
-                && b.base_sequence >= 0
-                && b.producer_id == i.producer_id
-                && b.producer_epoch == i.epoch
-        })
-    }
-
-    /// Before a bump: a batch queued behind a sequenced batch that is known
-    /// not to be written (same stamp) cannot be in the log either — the broker
-    /// only appends contiguous sequences — so it needs no resolving.
-    pub(super) fn settle_before_bump(&mut self) {
-        let Some(idem) = self.idempotence.as_ref() else {
-            return;
-        };
-        let (pid, epoch) = (idem.producer_id, idem.epoch);
-        for tq in self.shared.acc.topics() {
-            for q in &tq.partitions {
-                let mut q = q.lock();
-                let mut hole = false;
-                for b in q.batches.iter_mut() {
-                    let current = b.is_sealed()
-                        && b.base_sequence >= 0
-                        && b.producer_id == pid
-                        && b.producer_epoch == epoch;
-                    if !current {
-                        continue;
-                    }
-                    if hole {
-                        b.maybe_written = false;
-                    } else if !b.maybe_written {
-                        hole = true;
-                    }
-                }
-            }
-        }
-    }
-
-    /// Whether any queued batch must be resolved before the epoch bump.
-    pub(super) fn unresolved_before_bump(&self) -> bool {
-        self.shared.acc.topics().iter().any(|tq| {
-            tq.partitions.iter().any(|q| {
-                q.lock()
-                    .batches
-                    .iter()
-                    .any(|b| self.resolves_before_bump(b))
-            })
-        })
-    }
-
-    /// The Java client's rules for idempotence errors (see `idempotence`):
-    /// whether to retry, requesting an epoch bump where the broker lost or
-    /// refused our producer state.
-    fn idempotent_retry(&mut self, batch: &ProducerBatch, code: ErrorCode) -> bool {
-        let Some(idem) = self.idempotence.as_mut() else {
-            return false;
-        };
-        if batch.base_sequence < 0 {
-            return false;
-        }
-        let current = batch.producer_id == idem.producer_id && batch.producer_epoch == idem.epoch;
-        // A batch that may already be written cannot be re-stamped without
-        // risking a second copy: when the broker's answer leaves that open
-        // (it lost our producer state), it fails and says it may have been
-        // written.
-        let ambiguous = batch.maybe_written && code == ErrorCode::UNKNOWN_PRODUCER_ID;
-        if ambiguous {
-            return false;
-        }
-        match code {
-            ErrorCode::UNKNOWN_PRODUCER_ID | ErrorCode::INVALID_PRODUCER_EPOCH => {
-                if current {
-                    idem.request_bump(code.name());
-                }
-                true
-            }
-            ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER => {
-                // Behind an unacknowledged batch: that one is being retried,
-                // this one follows. The next expected batch refused: a real
-                // gap, the broker lost our state.
-                // A later batch still in flight may yet be acknowledged,
-                // which would prove this one written: wait for it.
-                let next =
-                    current && idem.is_next(&batch.topic, batch.partition, batch.base_sequence);
-                if next && !self.later_in_flight(batch) {
-                    if let Some(idem) = self.idempotence.as_mut() {
-                        idem.request_bump(code.name());
-                    }
-                }
-                true
-            }
-            _ => false,
-        }
-    }
-
     /// Highest Produce version to send: transactions v1 stop at v11 (from
     /// v12 a broker with `transaction.version` 2 adds partitions itself).
     fn max_produce_version(&self) -> i16 {
@@ -1002,13 +794,5 @@ impl<N: Network> Sender<N> {
     /// Whether a close deadline has passed: nothing more is sent.
     pub(super) fn closing_forced(&self, now: Instant) -> bool {
         self.shared.close.lock().is_some_and(|c| c.due(now))
-    }
-}
-
-fn broker_error(code: ErrorCode, may_have_persisted: bool) -> Error {
-    Error::Broker {
-        code,
-        message: None,
-        may_have_persisted,
     }
 }
