@@ -295,6 +295,15 @@ impl DeliveryHandle {
     /// record that is not complete yet is [`DeliveryError::InCallback`] at once (its
     /// delivery is not affected), since waiting there would deadlock. A
     /// record of the callback's own batch is complete already.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// let md = producer.send(ProducerRecord::new("events", "v".to_string()))?.wait()?;
+    /// println!("offset {}", md.offset);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn wait(self) -> Result<RecordMetadata, DeliveryError> {
         self.batch
             .wait_record(self.info, None)
@@ -307,6 +316,20 @@ impl DeliveryHandle {
     /// [`wait`](Self::wait): [`DeliveryError::InCallback`] at once for a record that
     /// is not complete, unless `timeout` is zero (`None`: a poll never
     /// blocks).
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// use std::time::Duration;
+    /// let handle = producer.send(ProducerRecord::new("events", "v".to_string()))?;
+    /// match handle.wait_timeout(Duration::from_secs(5)) {
+    ///     Some(Ok(md)) => println!("offset {}", md.offset),
+    ///     Some(Err(e)) => eprintln!("failed: {e}"),
+    ///     None => eprintln!("still on its way after 5 s"),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> Option<Result<RecordMetadata, DeliveryError>> {
         let deadline = Instant::now().checked_add(timeout);
         self.batch.wait_record(self.info.clone(), deadline)
@@ -342,11 +365,32 @@ impl DeliveryHandle {
     }
 
     /// Whether the record is complete (waiting would not block).
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// let handle = producer.send(ProducerRecord::new("events", "v".to_string()))?;
+    /// while !handle.is_done() {
+    ///     std::thread::yield_now(); // do other work
+    /// }
+    /// handle.wait()?; // does not block now
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_done(&self) -> bool {
         self.batch.is_done_for(self.info.index)
     }
 
     /// The partition the record was appended to.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// let handle = producer.send(ProducerRecord::new("events", "v".to_string()).key("k".to_string()))?;
+    /// println!("appended to partition {}", handle.partition());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn partition(&self) -> i32 {
         self.info.partition
     }

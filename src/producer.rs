@@ -77,12 +77,39 @@ pub struct ProducerBuilder<K: 'static, V: 'static> {
 
 impl<K: 'static, V: 'static> ProducerBuilder<K, V> {
     /// Serializes keys with `s`.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// use kafka_sync::serializer::DefaultSerializer;
+    /// let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?;
+    /// // Keys as Java's LongSerializer writes them (8 bytes, big-endian).
+    /// let producer: Producer<i64, String> = Producer::builder(config)
+    ///     .key_serializer(DefaultSerializer)
+    ///     .build()?;
+    /// producer.send(ProducerRecord::new("events", "v".to_string()).key(42))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn key_serializer(mut self, s: impl Serializer<K>) -> Self {
         self.key_serializer = Box::new(s);
         self
     }
 
     /// Serializes values with `s`.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?;
+    /// // Any closure `Fn(&str, &T) -> Result<Vec<u8>, Error>` serializes.
+    /// let producer: Producer<String, u32> = Producer::builder_with_serializers(
+    ///     config,
+    ///     kafka_sync::serializer::DefaultSerializer,
+    ///     |_topic: &str, v: &u32| Ok(v.to_string().into_bytes()),
+    /// )
+    /// .value_serializer(|_topic: &str, v: &u32| Ok(format!("{v:08}").into_bytes()))
+    /// .build()?;
+    /// producer.send(ProducerRecord::new("counts", 7))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn value_serializer(mut self, s: impl Serializer<V>) -> Self {
         self.value_serializer = Box::new(s);
         self
@@ -90,6 +117,21 @@ impl<K: 'static, V: 'static> ProducerBuilder<K, V> {
 
     /// Partitions with the partitioner `make` builds from the configuration
     /// (custom `custom.*` properties included).
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// use kafka_sync::partitioner::{Partitioner, RecordView, TopicPartitions};
+    /// struct First;
+    /// impl Partitioner for First {
+    ///     fn partition(&self, _r: &RecordView<'_>, _p: &TopicPartitions<'_>) -> Result<i32, kafka_sync::Error> {
+    ///         Ok(0)
+    ///     }
+    /// }
+    /// let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?;
+    /// let producer: Producer<String, String> = Producer::builder(config).partitioner(|_| First).build()?;
+    /// producer.send(ProducerRecord::new("events", "always partition 0".to_string()))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn partitioner<P: Partitioner>(mut self, make: impl FnOnce(&ProducerConfig) -> P) -> Self {
         self.partitioner = Some(Box::new(make(&self.config)));
         self
@@ -98,6 +140,31 @@ impl<K: 'static, V: 'static> ProducerBuilder<K, V> {
     /// Like [`partitioner`](Self::partitioner) for a partitioner whose
     /// construction can fail (e.g. a missing `custom.*` property); the error
     /// is returned by [`build`](Self::build).
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// use kafka_sync::partitioner::{Partitioner, RecordView, TopicPartitions};
+    /// use kafka_sync::ConfigError;
+    /// struct Fixed(i32);
+    /// impl Partitioner for Fixed {
+    ///     fn partition(&self, _r: &RecordView<'_>, _p: &TopicPartitions<'_>) -> Result<i32, kafka_sync::Error> {
+    ///         Ok(self.0)
+    ///     }
+    /// }
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .set("custom.partition", "2")
+    ///     .build()?;
+    /// let producer: Producer<String, String> = Producer::builder(config)
+    ///     .try_partitioner(|c| {
+    ///         let p = c.custom.get("custom.partition")
+    ///             .ok_or_else(|| ConfigError::new("custom.partition", "missing"))?;
+    ///         p.parse().map(Fixed).map_err(|_| ConfigError::new("custom.partition", "not a number"))
+    ///     })
+    ///     .build()?; // the ConfigError, if any, is returned here
+    /// # drop(producer);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn try_partitioner<P: Partitioner>(
         mut self,
         make: impl FnOnce(&ProducerConfig) -> Result<P, crate::ConfigError>,
@@ -114,6 +181,21 @@ impl<K: 'static, V: 'static> ProducerBuilder<K, V> {
     /// every outcome through every
     /// [`on_acknowledgement`](ProducerInterceptor::on_acknowledgement).
     /// (Java's `interceptor.classes` names classes; here they are values.)
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// use kafka_sync::{Error, ProducerInterceptor, RecordMetadata};
+    /// struct Stamp;
+    /// impl ProducerInterceptor<String, String> for Stamp {
+    ///     fn on_send(&self, record: &mut ProducerRecord<String, String>) {
+    ///         record.headers.push(kafka_sync::Header::new("origin", "billing"));
+    ///     }
+    /// }
+    /// let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?;
+    /// let producer: Producer<String, String> = Producer::builder(config).interceptor(Stamp).build()?;
+    /// # drop(producer);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn interceptor(mut self, interceptor: impl ProducerInterceptor<K, V>) -> Self {
         self.interceptors.push(interceptor);
         self
@@ -135,6 +217,14 @@ impl<K: 'static, V: 'static> ProducerBuilder<K, V> {
     }
 
     /// Starts the sender thread and returns the producer.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?;
+    /// let producer: Producer<String, String> = Producer::builder(config).build()?;
+    /// # drop(producer);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn build(self) -> Result<Producer<K, V>, Error> {
         if let Some(e) = self.partitioner_error {
             return Err(Error::Config(e));
@@ -170,11 +260,31 @@ where
     DefaultSerializer: Serializer<K> + Serializer<V>,
 {
     /// A producer with the built-in serializers and the configured partitioner.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .client_id("billing")
+    ///     .build()?;
+    /// let producer: Producer<String, String> = Producer::new(config)?;
+    /// # drop(producer);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(config: ProducerConfig) -> Result<Self, Error> {
         Self::builder(config).build()
     }
 
     /// A builder starting from the built-in serializers.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?;
+    /// // Bytes in, bytes out (the default types).
+    /// let producer: Producer = Producer::builder(config).build()?;
+    /// producer.send(ProducerRecord::new("raw", b"\x00\x01".to_vec()))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn builder(config: ProducerConfig) -> ProducerBuilder<K, V> {
         Self::builder_with_serializers(config, DefaultSerializer, DefaultSerializer)
     }
@@ -182,6 +292,20 @@ where
 
 impl<K: 'static, V: 'static> Producer<K, V> {
     /// A builder with the given serializers (for types the built-in ones do not cover).
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// struct Point { x: i32, y: i32 }
+    /// let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?;
+    /// let producer: Producer<String, Point> = Producer::builder_with_serializers(
+    ///     config,
+    ///     kafka_sync::serializer::DefaultSerializer,
+    ///     |_topic: &str, p: &Point| Ok(format!("{},{}", p.x, p.y).into_bytes()),
+    /// )
+    /// .build()?;
+    /// producer.send(ProducerRecord::new("points", Point { x: 1, y: 2 }))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn builder_with_serializers(
         config: ProducerConfig,
         key: impl Serializer<K>,
@@ -211,6 +335,17 @@ fn now_ms() -> i64 {
 impl<K: 'static, V: 'static> Producer<K, V> {
     /// Sends a record, blocking at most `max.block.ms` for metadata and
     /// buffer space. On refusal the record is handed back in the error.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// let metadata = producer
+    ///     .send(ProducerRecord::new("events", "hello".to_string()).key("user-1".to_string()))?
+    ///     .wait()?;
+    /// println!("{}[{}]@{}", metadata.topic, metadata.partition, metadata.offset);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn send(&self, record: ProducerRecord<K, V>) -> Result<DeliveryHandle, SendError<K, V>> {
         let now = Instant::now();
         self.send_inner(
@@ -223,6 +358,22 @@ impl<K: 'static, V: 'static> Producer<K, V> {
 
     /// Like [`send`](Self::send) but never blocks: an unknown topic or a full
     /// buffer is an immediate error (the sender starts fetching the topic).
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// use kafka_sync::Refusal;
+    /// match producer.try_send(ProducerRecord::new("events", "v".to_string())) {
+    ///     Ok(handle) => drop(handle), // on its way
+    ///     Err(refused) if matches!(refused.error, Refusal::BufferFull { .. }) => {
+    ///         let record = refused.into_record(); // keep it, try again later
+    ///         # drop(record);
+    ///     }
+    ///     Err(refused) => return Err(refused.into()),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn try_send(
         &self,
         record: ProducerRecord<K, V>,
@@ -232,6 +383,19 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     }
 
     /// Like [`send`](Self::send) with its own bound instead of `max.block.ms`.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// use std::time::Duration;
+    /// let handle = producer.send_timeout(
+    ///     ProducerRecord::new("events", "v".to_string()),
+    ///     Duration::from_millis(100),
+    /// )?;
+    /// # drop(handle);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn send_timeout(
         &self,
         record: ProducerRecord<K, V>,
@@ -242,6 +406,18 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     }
 
     /// Like [`send`](Self::send), blocking until `deadline` at most.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// use std::time::{Duration, Instant};
+    /// let deadline = Instant::now() + Duration::from_secs(1);
+    /// for i in 0..100 {
+    ///     producer.send_deadline(ProducerRecord::new("events", format!("v{i}")), deadline)?;
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn send_deadline(
         &self,
         record: ProducerRecord<K, V>,
@@ -266,6 +442,20 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     /// `max.block.ms` for buffer memory that only the sender thread frees:
     /// prefer `try_send`. A callback that panics is caught and logged; the
     /// other records and callbacks are not affected.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// producer.send_with_callback(ProducerRecord::new("events", "v".to_string()), |result| {
+    ///     match result {
+    ///         Ok(md) => println!("written at offset {}", md.offset),
+    ///         Err(e) => eprintln!("failed (maybe written: {}): {e}", e.may_have_persisted()),
+    ///     }
+    /// })?;
+    /// producer.flush()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn send_with_callback(
         &self,
         record: ProducerRecord<K, V>,
@@ -468,6 +658,17 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     /// delivery callback (on a sender thread, of this or any producer):
     /// waiting there would deadlock, as the Java client's `flush` refuses
     /// too. The records are not affected.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// for i in 0..1000 {
+    ///     producer.send(ProducerRecord::new("events", format!("v{i}")))?;
+    /// }
+    /// producer.flush()?; // every record above is now written or failed
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn flush(&self) -> Result<(), Error> {
         if sender::on_sender_thread() {
             log::warn!(
@@ -539,6 +740,16 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     }
 
     /// The partitions of `topic`, waiting at most `max.block.ms` for metadata.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// for p in producer.partitions_for("events")? {
+    ///     println!("partition {} led by {:?}", p.partition, p.leader);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn partitions_for(&self, topic: &str) -> Result<Vec<PartitionInfo>, Error> {
         let started = Instant::now();
         let deadline = started.checked_add(self.shared.config.max_block);
@@ -561,6 +772,15 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     }
 
     /// A snapshot of the producer's plain counters (since it started).
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// let c = producer.counters();
+    /// println!("{} records sent, {} failed", c.records_sent, c.records_failed);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn counters(&self) -> MetricsSnapshot {
         let acc = &self.shared.acc;
         self.shared

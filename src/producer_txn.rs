@@ -34,6 +34,19 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     /// Retriable when `timeout` passes first (call again); fatal when the
     /// broker refuses (authorization, unsupported); invalid state when
     /// called twice.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// use std::time::Duration;
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .transactional_id("billing-1")
+    ///     .build()?;
+    /// let producer: Producer<String, String> = Producer::new(config)?;
+    /// producer.init_transactions(Duration::from_secs(30))?; // fences older instances
+    /// # drop(producer);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn init_transactions(&self, timeout: Duration) -> Result<(), TransactionError> {
         self.run_op(TxnOpKind::Init, timeout)
     }
@@ -44,6 +57,18 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     ///
     /// Invalid state unless `init_transactions` succeeded and no
     /// transaction is open; the producer's error when it is fatal.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// use std::time::Duration;
+    /// producer.begin_transaction()?;
+    /// producer.send(ProducerRecord::new("ledger", "debit".to_string()))?;
+    /// producer.send(ProducerRecord::new("ledger", "credit".to_string()))?;
+    /// producer.commit_transaction(Duration::from_secs(30))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn begin_transaction(&self) -> Result<(), TransactionError> {
         let txn = self.txn()?;
         let mut ctl = txn.ctl.lock();
@@ -71,6 +96,21 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     ///
     /// As [`commit_transaction`](Self::commit_transaction); abortable when
     /// the group coordinator refuses (e.g. the member was fenced).
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// use kafka_sync::ConsumerGroupMetadata;
+    /// use std::time::Duration;
+    /// producer.begin_transaction()?;
+    /// producer.send(ProducerRecord::new("out", "transformed".to_string()))?;
+    /// // The input read so far (topic, partition, next offset), committed with the output.
+    /// let group = ConsumerGroupMetadata::new("copier");
+    /// producer.send_offsets_to_transaction([("in".to_string(), 0, 42)], &group, Duration::from_secs(30))?;
+    /// producer.commit_transaction(Duration::from_secs(30))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn send_offsets_to_transaction<I>(
         &self,
         offsets: I,
@@ -103,6 +143,23 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     /// refused the commit (abort, then start again); retriable when
     /// `timeout` passed (call again: the commit goes on); fatal when
     /// fenced.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// use std::time::Duration;
+    /// producer.begin_transaction()?;
+    /// producer.send(ProducerRecord::new("ledger", "entry".to_string()))?;
+    /// if let Err(e) = producer.commit_transaction(Duration::from_secs(30)) {
+    ///     if e.is_abortable() {
+    ///         producer.abort_transaction(Duration::from_secs(30))?;
+    ///     } else {
+    ///         return Err(e.into());
+    ///     }
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn commit_transaction(&self, timeout: Duration) -> Result<(), TransactionError> {
         self.run_op(TxnOpKind::Commit, timeout)
     }
@@ -114,6 +171,18 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     /// # Errors
     ///
     /// Retriable when `timeout` passed (call again); fatal when fenced.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// use std::time::Duration;
+    /// producer.begin_transaction()?;
+    /// producer.send(ProducerRecord::new("ledger", "entry".to_string()))?;
+    /// // Something upstream failed: nothing of this transaction becomes visible.
+    /// producer.abort_transaction(Duration::from_secs(30))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn abort_transaction(&self, timeout: Duration) -> Result<(), TransactionError> {
         self.run_op(TxnOpKind::Abort, timeout)
     }

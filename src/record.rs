@@ -34,10 +34,10 @@ impl Header {
 /// ```
 /// use kafka_sync::{ProducerRecord, Topic};
 /// const EVENTS: Topic = Topic::from_static("events");
-/// let record = ProducerRecord::new(EVENTS, b"no allocation for the topic".as_slice());
+/// let record: ProducerRecord<(), &[u8]> = ProducerRecord::new(EVENTS, b"no allocation".as_slice());
 /// assert_eq!(record.topic, "events");
 /// let dynamic = Topic::from(format!("events-{}", 7));
-/// let again = ProducerRecord::new(dynamic.clone(), b"a reference count, no copy".as_slice());
+/// let again: ProducerRecord<(), &[u8]> = ProducerRecord::new(dynamic.clone(), b"no copy".as_slice());
 /// assert_eq!(again.topic.as_str(), "events-7");
 /// ```
 #[derive(Clone)]
@@ -56,6 +56,13 @@ impl Topic {
     }
 
     /// The name.
+    ///
+    /// ```
+    /// use kafka_sync::Topic;
+    /// let t = Topic::from("events");
+    /// assert_eq!(t.as_str(), "events");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn as_str(&self) -> &str {
         match &self.0 {
             TopicName::Static(s) => s,
@@ -190,6 +197,14 @@ impl<K, V> ProducerRecord<K, V> {
     }
 
     /// A record with a null value (a tombstone) for `key`.
+    ///
+    /// ```
+    /// use kafka_sync::ProducerRecord;
+    /// // Deletes key "user-1" from a compacted topic.
+    /// let r: ProducerRecord<String, String> = ProducerRecord::tombstone("users", "user-1".to_string());
+    /// assert!(r.value.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn tombstone(topic: impl Into<Topic>, key: K) -> Self {
         ProducerRecord {
             topic: topic.into(),
@@ -202,24 +217,54 @@ impl<K, V> ProducerRecord<K, V> {
     }
 
     /// Sets the key.
+    ///
+    /// ```
+    /// use kafka_sync::ProducerRecord;
+    /// let r = ProducerRecord::new("events", "v".to_string()).key("user-1".to_string());
+    /// assert_eq!(r.key.as_deref(), Some("user-1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn key(mut self, key: K) -> Self {
         self.key = Some(key);
         self
     }
 
     /// Sets an explicit partition.
+    ///
+    /// ```
+    /// use kafka_sync::ProducerRecord;
+    /// let r = ProducerRecord::<String, String>::new("events", "v".to_string()).partition(3);
+    /// assert_eq!(r.partition, Some(3));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn partition(mut self, partition: i32) -> Self {
         self.partition = Some(partition);
         self
     }
 
     /// Sets the create timestamp (ms since the Unix epoch).
+    ///
+    /// ```
+    /// use kafka_sync::ProducerRecord;
+    /// let r = ProducerRecord::<String, String>::new("events", "v".to_string()).timestamp(1_700_000_000_000);
+    /// assert_eq!(r.timestamp, Some(1_700_000_000_000));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn timestamp(mut self, timestamp_ms: i64) -> Self {
         self.timestamp = Some(timestamp_ms);
         self
     }
 
     /// Appends a header.
+    ///
+    /// ```
+    /// use kafka_sync::ProducerRecord;
+    /// let r = ProducerRecord::<String, String>::new("events", "v".to_string())
+    ///     .header("trace-id", "4bf92f35")
+    ///     .header("origin", b"billing".to_vec());
+    /// assert_eq!(r.headers.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn header(mut self, key: impl Into<String>, value: impl Into<Vec<u8>>) -> Self {
         self.headers.push(Header::new(key, value));
         self

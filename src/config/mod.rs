@@ -720,18 +720,59 @@ pub struct ProducerConfigBuilder {
 impl ProducerConfigBuilder {
     /// `bootstrap.servers`: a comma-separated `host:port` list (entries are
     /// trimmed, empty entries skipped). Replaces any earlier list.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("broker1:9092,broker2:9092")
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn bootstrap_servers(mut self, servers: impl AsRef<str>) -> Self {
         self.values.bootstrap_servers = split_list(servers.as_ref());
         self
     }
 
     /// `client.id`; empty means generated at build time.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .client_id("billing")
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
         self.values.client_id = client_id.into();
         self
     }
 
     /// `acks`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .acks(Acks::All)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn acks(mut self, acks: Acks) -> Self {
         self.values.acks = acks;
         self
@@ -739,42 +780,140 @@ impl ProducerConfigBuilder {
 
     /// `enable.idempotence`, set explicitly: with `true`, a conflicting
     /// setting is an error rather than turning idempotence off.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .enable_idempotence(false)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn enable_idempotence(mut self, enable: bool) -> Self {
         self.enable_idempotence = Some(enable);
         self
     }
 
     /// `max.block.ms`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .max_block(Duration::from_secs(10))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn max_block(mut self, max_block: Duration) -> Self {
         self.values.max_block = max_block;
         self
     }
 
     /// `linger.ms`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .linger(Duration::from_millis(5))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn linger(mut self, linger: Duration) -> Self {
         self.values.linger = linger;
         self
     }
 
     /// `batch.size` in bytes.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .batch_size(64 * 1024)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn batch_size(mut self, bytes: usize) -> Self {
         self.values.batch_size = bytes;
         self
     }
 
     /// `buffer.memory` in bytes.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .buffer_memory(64 << 20)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn buffer_memory(mut self, bytes: usize) -> Self {
         self.values.buffer_memory = bytes;
         self
     }
 
     /// `compression.type`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .compression(Compression::Lz4)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn compression(mut self, compression: Compression) -> Self {
         self.values.compression = compression;
         self
     }
 
     /// `compression.gzip.level`: 1 to 9, or -1 for the codec's default.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .compression_gzip_level(6)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn compression_gzip_level(mut self, level: i32) -> Self {
         self.values.compression_gzip_level = level;
         self
@@ -782,30 +921,100 @@ impl ProducerConfigBuilder {
 
     /// `compression.lz4.level`: 1 to 17 (checked; lz4 always compresses at
     /// its fast level).
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .compression_lz4_level(9)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn compression_lz4_level(mut self, level: i32) -> Self {
         self.values.compression_lz4_level = level;
         self
     }
 
     /// `compression.zstd.level`: -131072 to 22.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .compression_zstd_level(3)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn compression_zstd_level(mut self, level: i32) -> Self {
         self.values.compression_zstd_level = level;
         self
     }
 
     /// `max.in.flight.requests.per.connection`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .max_in_flight(1)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn max_in_flight(mut self, requests: usize) -> Self {
         self.values.max_in_flight = requests;
         self
     }
 
     /// `max.request.size` in bytes.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .max_request_size(4 << 20)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn max_request_size(mut self, bytes: usize) -> Self {
         self.values.max_request_size = bytes;
         self
     }
 
     /// `request.timeout.ms`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .request_timeout(Duration::from_secs(10))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.values.request_timeout = timeout;
         self
@@ -813,6 +1022,20 @@ impl ProducerConfigBuilder {
 
     /// `delivery.timeout.ms`, set explicitly: when smaller than
     /// `linger.ms + request.timeout.ms` it is an error rather than raised.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .delivery_timeout(Duration::from_secs(60))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn delivery_timeout(mut self, timeout: Duration) -> Self {
         self.values.delivery_timeout = timeout;
         self.delivery_timeout_set = true;
@@ -820,72 +1043,240 @@ impl ProducerConfigBuilder {
     }
 
     /// `retries`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .retries(5)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn retries(mut self, retries: u32) -> Self {
         self.values.retries = retries;
         self
     }
 
     /// `retry.backoff.ms`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .retry_backoff(Duration::from_millis(200))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn retry_backoff(mut self, backoff: Duration) -> Self {
         self.values.retry_backoff = backoff;
         self
     }
 
     /// `retry.backoff.max.ms`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .retry_backoff_max(Duration::from_secs(2))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn retry_backoff_max(mut self, backoff: Duration) -> Self {
         self.values.retry_backoff_max = backoff;
         self
     }
 
     /// `reconnect.backoff.ms`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .reconnect_backoff(Duration::from_millis(100))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn reconnect_backoff(mut self, backoff: Duration) -> Self {
         self.values.reconnect_backoff = backoff;
         self
     }
 
     /// `reconnect.backoff.max.ms`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .reconnect_backoff_max(Duration::from_secs(5))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn reconnect_backoff_max(mut self, backoff: Duration) -> Self {
         self.values.reconnect_backoff_max = backoff;
         self
     }
 
     /// `metadata.max.age.ms`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .metadata_max_age(Duration::from_secs(60))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn metadata_max_age(mut self, age: Duration) -> Self {
         self.values.metadata_max_age = age;
         self
     }
 
     /// `metadata.max.idle.ms` (at least 5 s).
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .metadata_max_idle(Duration::from_secs(60))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn metadata_max_idle(mut self, idle: Duration) -> Self {
         self.values.metadata_max_idle = idle;
         self
     }
 
     /// `metrics.sample.window.ms`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .metrics_sample_window(Duration::from_secs(10))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn metrics_sample_window(mut self, window: Duration) -> Self {
         self.values.metrics_sample_window = window;
         self
     }
 
     /// `metrics.num.samples` (at least 1).
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .metrics_num_samples(3)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn metrics_num_samples(mut self, samples: usize) -> Self {
         self.values.metrics_num_samples = samples;
         self
     }
 
     /// `send.buffer.bytes`; `None` leaves the OS default (`-1`).
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .send_buffer_bytes(Some(1 << 20))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn send_buffer_bytes(mut self, bytes: Option<usize>) -> Self {
         self.values.send_buffer_bytes = bytes;
         self
     }
 
     /// `receive.buffer.bytes`; `None` leaves the OS default (`-1`).
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .receive_buffer_bytes(Some(1 << 20))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn receive_buffer_bytes(mut self, bytes: Option<usize>) -> Self {
         self.values.receive_buffer_bytes = bytes;
         self
     }
 
     /// `partitioner.class`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .partitioner(PartitionerChoice::RoundRobin)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn partitioner(mut self, partitioner: PartitionerChoice) -> Self {
         self.values.partitioner = partitioner;
         self
@@ -893,42 +1284,140 @@ impl ProducerConfigBuilder {
 
     /// `partitioner.ignore.keys`: `true` places keyed records like records
     /// without a key (default partitioner only).
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .partitioner_ignore_keys(true)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn partitioner_ignore_keys(mut self, ignore: bool) -> Self {
         self.values.partitioner_ignore_keys = ignore;
         self
     }
 
     /// `connections.max.idle.ms`; `None` keeps idle connections open (`-1`).
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .connections_max_idle(Some(Duration::from_secs(60)))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn connections_max_idle(mut self, idle: Option<Duration>) -> Self {
         self.values.connections_max_idle = idle;
         self
     }
 
     /// `socket.connection.setup.timeout.ms` (at least 1 ms).
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .socket_connection_setup_timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn socket_connection_setup_timeout(mut self, timeout: Duration) -> Self {
         self.values.socket_connection_setup_timeout = timeout;
         self
     }
 
     /// `socket.connection.setup.timeout.max.ms` (at least 1 ms).
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .socket_connection_setup_timeout_max(Duration::from_secs(60))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn socket_connection_setup_timeout_max(mut self, timeout: Duration) -> Self {
         self.values.socket_connection_setup_timeout_max = timeout;
         self
     }
 
     /// `transactional.id` (must not be empty); enables transactions.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .transactional_id("billing-1")
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn transactional_id(mut self, id: impl Into<String>) -> Self {
         self.values.transactional_id = Some(id.into());
         self
     }
 
     /// `transaction.timeout.ms`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .transaction_timeout(Duration::from_secs(30))
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn transaction_timeout(mut self, timeout: Duration) -> Self {
         self.values.transaction_timeout = timeout;
         self
     }
 
     /// `security.protocol`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .security_protocol(SecurityProtocol::Ssl)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn security_protocol(mut self, protocol: SecurityProtocol) -> Self {
         self.values.security_protocol = protocol;
         self
@@ -961,6 +1450,20 @@ impl ProducerConfigBuilder {
 
     /// `ssl.endpoint.identification.algorithm`: `true` (`https`, the
     /// default) checks the broker's host name against its certificate.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .ssl_endpoint_identification(false)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn ssl_endpoint_identification(mut self, check: bool) -> Self {
         self.values.tls.endpoint_identification = check;
         self
@@ -973,6 +1476,20 @@ impl ProducerConfigBuilder {
     }
 
     /// `sasl.mechanism`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .sasl_mechanism(kafka_sync::SaslMechanism::ScramSha512)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn sasl_mechanism(mut self, mechanism: crate::SaslMechanism) -> Self {
         self.values.sasl.mechanism = Some(mechanism);
         self
@@ -1000,6 +1517,20 @@ impl ProducerConfigBuilder {
     }
 
     /// `client.dns.lookup`.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .client_dns_lookup(ClientDnsLookup::ResolveCanonicalBootstrapServersOnly)
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn client_dns_lookup(mut self, lookup: ClientDnsLookup) -> Self {
         self.values.client_dns_lookup = lookup;
         self
@@ -1008,6 +1539,20 @@ impl ProducerConfigBuilder {
     /// A free-form setting for custom partitioners and serializers, stored
     /// in [`ProducerConfig::custom`] under `name` as given (by convention
     /// `custom.<something>`, the form [`set`](Self::set) accepts).
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .custom("custom.region", "eu-west-1")
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn custom(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.values.custom.insert(name.into(), value.into());
         self
@@ -1017,6 +1562,20 @@ impl ProducerConfigBuilder {
     /// value is kept and returned by [`build`](Self::build) (the first one
     /// wins), so calls can be chained; use [`try_set`](Self::try_set) to see
     /// the error at once.
+    ///
+    /// ```
+    /// use kafka_sync::config::{ClientDnsLookup, PartitionerChoice, SecurityProtocol};
+    /// use kafka_sync::{Acks, Compression, ProducerConfig};
+    /// use std::time::Duration;
+    /// # let _ = (Acks::All, Compression::None, Duration::ZERO, PartitionerChoice::Default);
+    /// # let _ = (ClientDnsLookup::UseAllDnsIps, SecurityProtocol::Plaintext);
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .set("linger.ms", "5")
+    ///     .build()?;
+    /// # drop(config);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
     pub fn set(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         if self.error.is_none() {
             if let Err(e) = self.try_set(name.as_ref(), value.as_ref()) {

@@ -146,6 +146,19 @@ pub enum Error {
 
 impl Error {
     /// Whether the record may have been written although it is reported failed.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// let handle = producer.send(ProducerRecord::new("events", "v".to_string()))?;
+    /// if let Err(e) = handle.wait().map_err(kafka_sync::Error::from) {
+    ///     if e.may_have_persisted() {
+    ///         eprintln!("unknown outcome, check before resending: {e}");
+    ///     }
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn may_have_persisted(&self) -> bool {
         match self {
             Error::Broker {
@@ -303,6 +316,21 @@ pub struct SendError<K, V> {
 
 impl<K, V> SendError<K, V> {
     /// Takes the record back.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// match producer.send(ProducerRecord::new("events", "v".to_string())) {
+    ///     Ok(handle) => drop(handle),
+    ///     Err(refused) => {
+    ///         eprintln!("{}", refused.error);
+    ///         let record = refused.into_record(); // nothing was lost
+    ///         # drop(record);
+    ///     }
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_record(self) -> ProducerRecord<K, V> {
         self.record
     }

@@ -122,6 +122,22 @@ pub enum DeliveryError {
 impl DeliveryError {
     /// Whether the record may have been written although it is reported
     /// failed.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// producer.send_with_callback(ProducerRecord::new("events", "v".to_string()), |r| {
+    ///     if let Err(e) = r {
+    ///         if e.may_have_persisted() {
+    ///             eprintln!("may be in the log anyway: {e}");
+    ///         } else {
+    ///             eprintln!("not written, safe to resend: {e}");
+    ///         }
+    ///     }
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn may_have_persisted(&self) -> bool {
         match self {
             DeliveryError::Broker {

@@ -61,6 +61,16 @@ impl Metric {
     }
 
     /// The value of tag `key`, if the metric has it.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// for m in producer.metrics().iter().filter(|m| m.group == "producer-node-metrics") {
+    ///     println!("{} {:?} = {}", m.name, m.tag("node-id"), m.value);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn tag(&self, key: &str) -> Option<&str> {
         self.tags
             .iter()
@@ -83,22 +93,59 @@ impl ProducerMetrics {
 
     /// All metrics: the producer-wide group first, then per topic (by
     /// name), then per node (by id).
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// for m in producer.metrics().iter() {
+    ///     println!("{}:{} {:?} = {}", m.group, m.name, m.tags, m.value);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn iter(&self) -> std::slice::Iter<'_, Metric> {
         self.metrics.iter()
     }
 
     /// How many metrics there are.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// let m = producer.metrics();
+    /// println!("{} metrics", m.len());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.metrics.len()
     }
 
     /// Whether there are none.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// assert!(!producer.metrics().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.metrics.is_empty()
     }
 
     /// The value of the first metric of `group` named `name`; for the
     /// producer-wide group, the only one.
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// let m = producer.metrics();
+    /// let avg = m.get("producer-metrics", "request-latency-avg").unwrap_or(f64::NAN);
+    /// println!("average request latency {avg:.1} ms");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get(&self, group: &str, name: &str) -> Option<f64> {
         self.metrics
             .iter()
@@ -108,6 +155,16 @@ impl ProducerMetrics {
 
     /// The value of the metric of `group` named `name` whose tag `key` is
     /// `value` (e.g. `"topic", "events"` or `"node-id", "node-1"`).
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+    /// # let producer: Producer<String, String> = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// let m = producer.metrics();
+    /// let total = m.get_tagged("producer-topic-metrics", "record-send-total", "topic", "events");
+    /// println!("{total:?} records of events acknowledged");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get_tagged(&self, group: &str, name: &str, key: &str, value: &str) -> Option<f64> {
         self.metrics
             .iter()
