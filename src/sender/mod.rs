@@ -83,6 +83,26 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The state of a new producer with `config`.
+    pub(crate) fn new(config: Arc<ProducerConfig>) -> Self {
+        Shared {
+            acc: Arc::new(Accumulator::new(config.batch_size, config.buffer_memory)),
+            cluster: Arc::new(ClusterView::default()),
+            metrics: Arc::new(Metrics::new(
+                config.metrics_sample_window,
+                config.metrics_num_samples,
+            )),
+            close: Mutex::new(None),
+            fatal: Mutex::new(None),
+            has_fatal: std::sync::atomic::AtomicBool::new(false),
+            txn: config
+                .transactional_id
+                .as_ref()
+                .map(|_| Arc::new(txn::TxnShared::default())),
+            config,
+        }
+    }
+
     /// Every metric at `now` (see [`crate::metrics`]).
     pub(crate) fn collect_metrics(&self, now: Instant) -> Vec<crate::metrics::Metric> {
         let m = &self.metrics;

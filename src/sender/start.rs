@@ -3,14 +3,10 @@
 //! [`start`]; only the sender owns a network.
 
 use super::{run, Sender, Shared};
-use crate::accumulator::Accumulator;
 use crate::clock::Clock;
 use crate::config::ProducerConfig;
 use crate::error::{ConfigError, Error};
-use crate::metadata::ClusterView;
-use crate::metrics::Metrics;
 use crate::net::MioNetwork;
-use parking_lot::Mutex;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -31,22 +27,7 @@ pub(crate) fn start(config: Arc<ProducerConfig>, clock: Arc<dyn Clock>) -> Resul
             None => Error::Fatal(format!("cannot create the network poller: {e}")),
         }
     })?;
-    let shared = Arc::new(Shared {
-        acc: Arc::new(Accumulator::new(config.batch_size, config.buffer_memory)),
-        cluster: Arc::new(ClusterView::default()),
-        metrics: Arc::new(Metrics::new(
-            config.metrics_sample_window,
-            config.metrics_num_samples,
-        )),
-        close: Mutex::new(None),
-        fatal: Mutex::new(None),
-        has_fatal: std::sync::atomic::AtomicBool::new(false),
-        txn: config
-            .transactional_id
-            .as_ref()
-            .map(|_| Arc::new(super::txn::TxnShared::default())),
-        config: config.clone(),
-    });
+    let shared = Arc::new(Shared::new(config.clone()));
     let sender = Sender::new(shared.clone(), net, clock.now());
     let sender_clock = clock.clone();
     let thread = std::thread::Builder::new()

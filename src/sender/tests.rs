@@ -3,12 +3,10 @@
 //! deterministically without sleeping.
 
 use super::{Sender, Shared};
-use crate::accumulator::{Accumulator, RecordRef};
+use crate::accumulator::RecordRef;
 use crate::clock::{Clock, ManualClock};
 use crate::config::{Acks, ProducerConfig, ProducerConfigBuilder};
 use crate::delivery::DeliveryHandle;
-use crate::metadata::ClusterView;
-use crate::metrics::Metrics;
 use crate::net::{FakeNetwork, NodeId};
 use crate::protocol::messages::init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
 use crate::protocol::messages::metadata::{
@@ -19,7 +17,6 @@ use crate::protocol::messages::produce::{
 };
 use crate::protocol::{decode_request, ErrorCode, Message, Reader, Request};
 use crate::record_batch::read_batches;
-use parking_lot::Mutex;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -67,19 +64,7 @@ pub(super) fn harness_with(
         .build()
         .expect("valid config");
     let config = Arc::new(config);
-    let shared = Arc::new(Shared {
-        acc: Arc::new(Accumulator::new(config.batch_size, config.buffer_memory)),
-        cluster: Arc::new(ClusterView::default()),
-        metrics: Arc::new(Metrics::default()),
-        close: Mutex::new(None),
-        fatal: Mutex::new(None),
-        has_fatal: std::sync::atomic::AtomicBool::new(false),
-        txn: config
-            .transactional_id
-            .as_ref()
-            .map(|_| Arc::new(crate::sender::txn::TxnShared::default())),
-        config,
-    });
+    let shared = Arc::new(Shared::new(config));
     let clock = ManualClock::new();
     let mut net = FakeNetwork::new();
     net.set_auto_ready(Some(versions));

@@ -119,15 +119,22 @@ fn sequences(s: &Sent) -> Vec<i32> {
 /// written (the rule above), though it was not in the log. A partition's
 /// batches now go to the new leader only once the old one has none of them
 /// in flight.
-#[test]
-fn after_a_leader_change_nothing_goes_to_the_new_leader_before_the_old_one_answered() {
-    let mut h = harness(config().request_timeout(Duration::from_secs(5)));
+/// A harness with partition 0's first batch (sequence 0) sent to node 1:
+/// its handle and the request frames.
+fn first_batch_sent(h: &mut Harness) -> (DeliveryHandle, Vec<Sent>) {
     h.bootstrap(&[1, 2]);
     let a = h.append(0, &[1; 600]);
     h.step();
     h.step();
     let first = h.produces(1);
     assert_eq!(sequences(&first[0]), [0]);
+    (a, first)
+}
+
+#[test]
+fn after_a_leader_change_nothing_goes_to_the_new_leader_before_the_old_one_answered() {
+    let mut h = harness(config().request_timeout(Duration::from_secs(5)));
+    let (a, _first) = first_batch_sent(&mut h);
     // The leader moves to node 2 while the first batch is unanswered.
     h.leaders = vec![2, 2];
     h.sender.metadata_needed = true;
@@ -181,12 +188,7 @@ fn after_a_leader_change_nothing_goes_to_the_new_leader_before_the_old_one_answe
 #[test]
 fn a_leader_that_acknowledged_nothing_yet_gets_one_batch_at_a_time() {
     let mut h = harness(config());
-    h.bootstrap(&[1, 2]);
-    let a = h.append(0, &[1; 600]);
-    h.step();
-    h.step();
-    let first = h.produces(1);
-    assert_eq!(sequences(&first[0]), [0]);
+    let (a, first) = first_batch_sent(&mut h);
     let b = h.append(0, &[2; 600]);
     h.step();
     assert!(h.produces(1).is_empty(), "the second waits for the first");
