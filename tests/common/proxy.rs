@@ -15,9 +15,10 @@
 //!   broker's answer (held back for a moment, so that the producer has
 //!   more requests in flight when the error arrives). Requests and responses
 //!   are decoded and re-encoded with the independent `kafka-protocol` crate.
+//! - [`FaultProxy::swallow_requests`]: drop every request from clients
+//!   unanswered until turned off, then cut every connection.
 //! - [`FaultProxy::close_all`]: cut every open connection now.
 
-use super::in_ci;
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
 use kafka_protocol::messages::{
@@ -27,17 +28,18 @@ use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const PRODUCE: i16 = 0;
 
 #[derive(Default)]
 struct State {
     stop: AtomicBool,
+    /// Requests from clients are read and dropped (see
+    /// [`FaultProxy::swallow_requests`]).
+    swallow: AtomicBool,
     /// Produce responses still to drop (armed faults).
     armed: AtomicUsize,
     /// Produce responses dropped so far (faults that happened).
@@ -272,6 +274,9 @@ impl FaultProxy {
         let (st1, doomed1, edits1) = (st.clone(), doomed.clone(), edits.clone());
         std::thread::spawn(move || {
             while let Some(mut frame) = read_frame(&mut c_in) {
+                if st1.swallow.load(Ordering::SeqCst) {
+                    continue;
+                }
                 if frame.len() >= 12 {
                     let api_key = i16::from_be_bytes([frame[4], frame[5]]);
                     let corr = i32::from_be_bytes([frame[8], frame[9], frame[10], frame[11]]);
@@ -405,6 +410,16 @@ impl FaultProxy {
         self.state.accepted.load(Ordering::SeqCst)
     }
 
+    /// While `on`, every request from a client is read and dropped: the
+    /// broker never sees it, so nothing is answered. Turning it off closes
+    /// every open connection (the producer reconnects).
+    pub fn swallow_requests(&self, on: bool) {
+        self.state.swallow.store(on, Ordering::SeqCst);
+        if !on {
+            self.close_all();
+        }
+    }
+
     /// Closes every open connection.
     pub fn close_all(&self) {
         for c in self.state.conns.lock().unwrap().drain(..) {
@@ -420,13 +435,13 @@ impl Drop for FaultProxy {
     }
 }
 
-use super::tansu::{free_port, tansu_bin};
+use super::tansu::{free_port, tansu_bin_or_skip, Tansu};
 
 /// A private tansu broker reachable only through a [`FaultProxy`]; both are
-/// stopped on drop.
+/// stopped on drop (the broker first).
 pub struct TansuBehindProxy {
-    child: Child,
-    dir: PathBuf,
+    /// The broker; its `bootstrap` is its own port, not the proxy's.
+    pub tansu: Tansu,
     /// The proxy the broker advertises.
     pub proxy: FaultProxy,
     /// `127.0.0.1:PROXY_PORT`: what clients bootstrap from.
@@ -438,76 +453,16 @@ impl TansuBehindProxy {
     /// Returns `None` (after saying why) when tansu is not installed and `CI`
     /// is not set; panics in CI.
     pub fn start(topic: &str, partitions: i32) -> Option<TansuBehindProxy> {
-        let Some(bin) = tansu_bin() else {
-            assert!(
-                !in_ci(),
-                "tansu is required in CI: set TANSU_BIN (scripts/test.sh installs it)"
-            );
-            eprintln!("SKIPPED: tansu not found (set TANSU_BIN); run scripts/test.sh");
-            return None;
-        };
+        let bin = tansu_bin_or_skip()?;
         let tansu_port = free_port();
         let proxy = FaultProxy::start(tansu_port);
-        let dir = std::env::temp_dir().join(format!(
-            "ksync-tansu-proxy-{}-{tansu_port}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).expect("tansu dir");
-        let log = std::fs::File::create(dir.join("tansu.log")).expect("tansu log");
-        let child = Command::new(&bin)
-            .current_dir(&dir)
-            .args([
-                "broker",
-                "--listener-url",
-                &format!("tcp://127.0.0.1:{tansu_port}"),
-                "--advertised-listener-url",
-                &format!("tcp://127.0.0.1:{}", proxy.port),
-                "--storage-engine",
-                "memory://tansu/",
-            ])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start tansu at {}: {e}", bin.display()));
+        let tansu = Tansu::start_advertising(bin, tansu_port, proxy.port);
+        tansu.create_topic(topic, partitions);
         let bootstrap = format!("127.0.0.1:{}", proxy.port);
-        let t = TansuBehindProxy {
-            child,
-            dir,
+        Some(TansuBehindProxy {
+            tansu,
             proxy,
             bootstrap,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", tansu_port)).is_err() {
-            assert!(Instant::now() < deadline, "tansu did not start listening");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let out = Command::new(&bin)
-            .current_dir(&t.dir)
-            .args([
-                "topic",
-                "create",
-                topic,
-                "--broker",
-                &format!("tcp://127.0.0.1:{tansu_port}"),
-                "--partitions",
-                &partitions.to_string(),
-            ])
-            .output()
-            .expect("run tansu topic create");
-        assert!(
-            out.status.success(),
-            "tansu topic create {topic} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Some(t)
-    }
-}
-
-impl Drop for TansuBehindProxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        })
     }
 }

@@ -24,6 +24,20 @@ pub fn tansu_bin() -> Option<PathBuf> {
     p.exists().then_some(p)
 }
 
+/// The tansu binary, or `None` after saying why when it is not installed
+/// and `CI` is not set. Panics in CI when it is missing.
+pub fn tansu_bin_or_skip() -> Option<PathBuf> {
+    let bin = tansu_bin();
+    if bin.is_none() {
+        assert!(
+            !in_ci(),
+            "tansu is required in CI: set TANSU_BIN (scripts/test.sh installs it)"
+        );
+        eprintln!("SKIPPED: tansu not found (set TANSU_BIN); run scripts/test.sh");
+    }
+    bin
+}
+
 /// A private tansu broker, killed on drop.
 pub struct Tansu {
     child: Child,
@@ -52,32 +66,30 @@ impl Tansu {
     /// elsewhere they show up as ignored rather than as passes. The `None`
     /// here is the fallback for a binary that went away after the build.
     pub fn start() -> Option<Tansu> {
-        let Some(bin) = tansu_bin() else {
-            assert!(
-                !in_ci(),
-                "tansu is required in CI: set TANSU_BIN (scripts/test.sh installs it)"
-            );
-            eprintln!("SKIPPED: tansu not found (set TANSU_BIN); run scripts/test.sh");
-            return None;
-        };
-        Some(Tansu::start_at(bin))
+        tansu_bin_or_skip().map(Tansu::start_at)
     }
 
     /// Starts the tansu binary `bin`.
     pub fn start_at(bin: PathBuf) -> Tansu {
         let port = free_port();
+        Tansu::start_advertising(bin, port, port)
+    }
+
+    /// Starts the tansu binary `bin` listening on `port` and advertising
+    /// `advertised_port` (another process, a proxy, may listen there).
+    /// [`bootstrap`](Self::bootstrap) is the port it listens on.
+    pub fn start_advertising(bin: PathBuf, port: u16, advertised_port: u16) -> Tansu {
         let dir = std::env::temp_dir().join(format!("ksync-tansu-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("tansu dir");
-        let url = format!("tcp://127.0.0.1:{port}");
         let log = std::fs::File::create(dir.join("tansu.log")).expect("tansu log");
         let child = Command::new(&bin)
             .current_dir(&dir)
             .args([
                 "broker",
                 "--listener-url",
-                &url,
+                &format!("tcp://127.0.0.1:{port}"),
                 "--advertised-listener-url",
-                &url,
+                &format!("tcp://127.0.0.1:{advertised_port}"),
                 "--storage-engine",
                 "memory://tansu/",
             ])
