@@ -43,18 +43,18 @@
 //! kafka-sync to librdkafka, and what SASL_SSL costs each client against
 //! PLAINTEXT. The machine is shared: compare ratios, not absolute numbers.
 
+#[path = "common/mod.rs"]
+mod bench_common;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use bench_common::measure::{cpu_s, loadavg};
+use bench_common::rd::{self, Rd};
 use kafka_sync::config::SecurityProtocol;
 use kafka_sync::{Acks, Producer, ProducerConfig, ProducerRecord, SaslMechanism};
-use rdkafka::message::DeliveryResult;
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer as _, ProducerContext};
-use rdkafka::ClientConfig;
+use rdkafka::producer::{BaseRecord, Producer as _};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::Mutex;
-use std::thread::Thread;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 /// `batch.size` of both clients.
@@ -142,18 +142,6 @@ struct Run {
     cpu_s_per_mb: f64,
 }
 
-/// user+sys CPU seconds of this process so far.
-fn cpu_s() -> f64 {
-    // SAFETY: getrusage fills the struct it is given.
-    let ru = unsafe {
-        let mut ru: libc::rusage = std::mem::zeroed();
-        assert_eq!(libc::getrusage(libc::RUSAGE_SELF, &mut ru), 0);
-        ru
-    };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    secs(ru.ru_utime) + secs(ru.ru_stime)
-}
-
 fn measured(records: usize, size: usize, elapsed: Duration, cpu: f64) -> Run {
     let mb = (records * size) as f64 / 1e6;
     let secs = elapsed.as_secs_f64();
@@ -238,62 +226,8 @@ fn ours(a: &Args, mode: Mode, topic: &str, v: &Values, n: usize) -> Run {
     measured(n, v.size, elapsed, cpu)
 }
 
-/// Counts librdkafka's delivery reports and wakes the waiting thread when
-/// `target` records are done.
-#[derive(Default)]
-struct Ctx {
-    delivered: AtomicU64,
-    failed: AtomicU64,
-    target: AtomicU64,
-    waiter: Mutex<Option<Thread>>,
-}
-
-impl rdkafka::ClientContext for Ctx {}
-
-impl ProducerContext for Ctx {
-    type DeliveryOpaque = ();
-
-    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
-        if let Err((e, _)) = result {
-            if self.failed.fetch_add(1, Relaxed) < 5 {
-                eprintln!("rdkafka delivery failed: {e}");
-            }
-        } else {
-            self.delivered.fetch_add(1, Relaxed);
-        }
-        if self.done() >= self.target.load(Relaxed) {
-            if let Some(t) = self.waiter.lock().unwrap().as_ref() {
-                t.unpark();
-            }
-        }
-    }
-}
-
-impl Ctx {
-    fn done(&self) -> u64 {
-        self.delivered.load(Relaxed) + self.failed.load(Relaxed)
-    }
-
-    /// Blocks until `target` records are done.
-    fn wait_for(&self, target: u64) {
-        *self.waiter.lock().unwrap() = Some(std::thread::current());
-        self.target.store(target, Relaxed);
-        while self.done() < target {
-            std::thread::park_timeout(Duration::from_millis(10));
-        }
-    }
-}
-
 fn rdkafka(a: &Args, mode: Mode, topic: &str, v: &Values, n: usize) -> Run {
-    let mut c = ClientConfig::new();
-    c.set("acks", "all")
-        .set("enable.idempotence", "true")
-        .set("linger.ms", "5")
-        .set("batch.size", BATCH_SIZE.to_string())
-        .set("queue.buffering.max.kbytes", (BUFFER / 1024).to_string())
-        .set("queue.buffering.max.messages", "10000000")
-        .set("max.in.flight.requests.per.connection", "5")
-        .set("socket.nagle.disable", "true");
+    let mut c = rd::config("all", true, 5, BATCH_SIZE, BUFFER);
     match mode {
         Mode::Plaintext => c.set("bootstrap.servers", &a.plaintext),
         Mode::SaslSsl => c
@@ -304,65 +238,41 @@ fn rdkafka(a: &Args, mode: Mode, topic: &str, v: &Values, n: usize) -> Run {
             .set("sasl.password", &a.password)
             .set("ssl.ca.location", a.ca.display().to_string()),
     };
-    let p: BaseProducer<Ctx> = c.create_with_context(Ctx::default()).expect("rdkafka");
-    let stop = AtomicBool::new(false);
+    let p: Rd = c.create_with_context(Default::default()).expect("rdkafka");
+    let never = AtomicBool::new(false);
     let send = |i: usize| {
-        let mut r = BaseRecord::<(), [u8]>::to(topic).payload(v.get(i));
-        loop {
-            match p.send(r) {
-                Ok(()) => return,
-                Err((
-                    rdkafka::error::KafkaError::MessageProduction(
-                        rdkafka::types::RDKafkaErrorCode::QueueFull,
-                    ),
-                    back,
-                )) => {
-                    r = back;
-                    std::thread::sleep(Duration::from_micros(200));
-                }
-                Err((e, _)) => panic!("rdkafka send failed: {e}"),
-            }
-        }
+        rd::send(
+            &p,
+            BaseRecord::<(), [u8]>::to(topic).payload(v.get(i)),
+            &never,
+        );
     };
-    let run = std::thread::scope(|s| {
-        let poller = s.spawn(|| {
-            while !stop.load(Relaxed) {
-                p.poll(Duration::from_millis(100));
-            }
-        });
-        let ctx = p.context();
+    let ctx = p.context();
+    let run = rd::with_poller(&p, || {
         send(0);
         ctx.wait_for(1);
         assert_eq!(ctx.failed.load(Relaxed), 0, "warm-up record failed");
-        ctx.target.store(u64::MAX, Relaxed); // no wake-ups before the last
+        ctx.hold_wakeups(); // no wake-ups before the last
         let (t0, cpu0) = (Instant::now(), cpu_s());
         (0..n).for_each(send);
         ctx.wait_for(1 + n as u64);
         let (elapsed, cpu) = (t0.elapsed(), cpu_s() - cpu0);
         assert_eq!(ctx.failed.load(Relaxed), 0, "rdkafka: records failed");
-        stop.store(true, Relaxed);
-        poller.join().unwrap();
         measured(n, v.size, elapsed, cpu)
     });
     drop(p);
     run
 }
 
-fn loadavg() -> String {
-    let s = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-}
-
-fn median(mut v: Vec<f64>) -> (f64, f64) {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    let m = if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    };
-    // ± half the min-max range, relative to the median.
-    (m, (v[n - 1] - v[0]) / 2.0 / m * 100.0)
+/// The median, and ± half the min-max range relative to it (in %).
+fn median(v: Vec<f64>) -> (f64, f64) {
+    let (lo, hi) = v
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        });
+    let m = bench_common::measure::median(v);
+    (m, (hi - lo) / 2.0 / m * 100.0)
 }
 
 /// Medians of records/s, MB/s and CPU s/MB, and the ± % of records/s.

@@ -2,7 +2,7 @@
 //! sequence numbers in the values), injects a fault while records are in
 //! flight, reads everything back with the rdkafka consumer and counts, per
 //! partition, records lost, duplicated and reordered (see
-//! `tests/common/faults.rs` for the exact definitions and for how anomalies
+//! `tests/common/faults/` for the exact definitions and for how anomalies
 //! are attributed on the mock, which does not check sequence numbers).
 //!
 //! Twelve faults on librdkafka's 3-broker mock cluster, each run with

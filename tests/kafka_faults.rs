@@ -3,7 +3,7 @@
 //! election off; see `tests/common/kafka.rs`).
 //!
 //! Each scenario sends 100,000 keyed records (per-key sequence numbers in the
-//! values, `tests/common/faults.rs`) to a topic of its own, paced over
+//! values, `tests/common/faults/`) to a topic of its own, paced over
 //! [`SEND_SECS`] so that the fault lands mid-stream, reads everything back
 //! with the rdkafka consumer (`check.crcs=true`) and counts per partition:
 //!

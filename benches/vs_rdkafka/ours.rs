@@ -1,0 +1,105 @@
+//! Our producer's runs (in the child).
+
+use crate::measure::{latency_report, span_report, usage};
+use crate::workload::{send_all, send_for, Payloads, Report, Spec};
+use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+use std::time::{Duration, Instant};
+
+type P = Producer<&'static [u8], &'static [u8]>;
+
+fn producer(spec: &Spec) -> P {
+    let config = ProducerConfig::builder()
+        .bootstrap_servers(&spec.bootstrap)
+        .set("acks", &spec.acks)
+        .set("enable.idempotence", spec.idempotence.to_string())
+        .set("linger.ms", spec.linger_ms.to_string())
+        .set("batch.size", spec.batch_size.to_string())
+        .set("buffer.memory", spec.buffer_memory.to_string())
+        .set("compression.type", &spec.codec)
+        .set("max.in.flight.requests.per.connection", "5")
+        .build()
+        .expect("config");
+    Producer::new(config).expect("producer")
+}
+
+fn record(spec: &Spec, p: &Payloads, i: u64) -> ProducerRecord<&'static [u8], &'static [u8]> {
+    let r = ProducerRecord::new(spec.topic.as_str(), p.value(i));
+    if spec.keyed {
+        r.key(p.key(i))
+    } else {
+        r
+    }
+}
+
+pub fn run(spec: &Spec) -> Report {
+    let payloads = Payloads::new(spec.size);
+    let producer = producer(spec);
+    // Warm-up: connection, metadata, producer id.
+    producer
+        .send(record(spec, &payloads, 0))
+        .expect("warm-up send")
+        .wait()
+        .expect("warm-up record");
+    let warm = producer.counters().records_sent;
+    let report = match spec.mode.as_str() {
+        "throughput" => {
+            let before = usage();
+            let start = Instant::now();
+            send_all(spec, |i| {
+                if let Err(e) = producer.send(record(spec, &payloads, i)) {
+                    panic!("send refused: {}", e.error);
+                }
+            });
+            producer.flush().expect("flush");
+            let elapsed = start.elapsed();
+            let after = usage();
+            let m = producer.counters();
+            let sent = m.records_sent - warm;
+            assert_eq!(m.records_failed, 0, "records failed: {m:?}");
+            assert_eq!(
+                sent, spec.records,
+                "not every record was acknowledged: {m:?}"
+            );
+            let mut r = span_report(sent, m.records_failed, spec.size, elapsed, &before, &after);
+            r.push(("requests", m.requests_sent.to_string()));
+            r.push(("batches", m.batches_sent.to_string()));
+            r
+        }
+        "latency" => {
+            let mut lat = Vec::with_capacity(spec.records as usize);
+            let before = usage();
+            let start = Instant::now();
+            for i in 0..spec.records {
+                let t = Instant::now();
+                producer
+                    .send(record(spec, &payloads, i))
+                    .expect("send")
+                    .wait()
+                    .expect("record");
+                lat.push(t.elapsed().as_micros() as u32);
+            }
+            let elapsed = start.elapsed();
+            latency_report(lat, elapsed, &before, &usage())
+        }
+        "memory" => {
+            let before = usage();
+            let start = Instant::now();
+            let sent = send_for(spec, |i, _| {
+                producer.send(record(spec, &payloads, i)).is_ok()
+            });
+            let elapsed = start.elapsed();
+            let m = producer.counters();
+            let acked = m.records_sent - warm;
+            let mut r = span_report(acked, 0, spec.size, elapsed, &before, &usage());
+            r.push(("accepted", sent.to_string()));
+            r.push(("buffer_used_at_stop", m.buffer_used_bytes.to_string()));
+            producer.close(Duration::from_secs(1));
+            r
+        }
+        "baseline" => Vec::new(),
+        m => panic!("unknown mode {m}"),
+    };
+    let mut report = report;
+    report.push(("maxrss_kb", usage().maxrss_kb.to_string()));
+    report
+}

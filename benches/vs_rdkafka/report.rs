@@ -1,0 +1,105 @@
+//! What the parent writes: JSON lines, the run's metadata, and one summary
+//! line per scenario and broker.
+
+use crate::bench_common::measure::median;
+use crate::scenarios::Scenario;
+use std::collections::BTreeMap;
+use std::process::Command;
+
+fn json_str(s: &str) -> String {
+    let mut o = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
+
+/// A JSON value: numbers and booleans as they are, everything else quoted.
+fn json_value(v: &str) -> String {
+    if v == "true" || v == "false" || (v.parse::<f64>().is_ok() && !v.starts_with('+')) {
+        v.to_owned()
+    } else {
+        json_str(v)
+    }
+}
+
+pub fn json_object(fields: &[(String, String)]) -> String {
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{}:{}", json_str(k), json_value(v)))
+        .collect();
+    format!("{{{}}}", body.join(","))
+}
+
+pub fn cmd_out(cmd: &str, args: &[&str]) -> String {
+    Command::new(cmd)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_owned())
+        .unwrap_or_default()
+}
+
+pub fn summarize(
+    sc: &Scenario,
+    broker: &str,
+    results: &BTreeMap<&str, Vec<BTreeMap<String, String>>>,
+) {
+    let med = |client: &str, key: &str| {
+        median(
+            results
+                .get(client)
+                .map(|rs| rs.iter().filter_map(|r| r.get(key)?.parse().ok()).collect())
+                .unwrap_or_default(),
+        )
+    };
+    let line = match sc.spec.mode.as_str() {
+        "latency" => format!(
+            "p50 {:.0}/{:.0} µs, p99 {:.0}/{:.0} µs",
+            med("ours", "lat_p50_us"),
+            med("rdkafka", "lat_p50_us"),
+            med("ours", "lat_p99_us"),
+            med("rdkafka", "lat_p99_us")
+        ),
+        "memory" | "baseline" => format!(
+            "peak RSS {:.1}/{:.1} MiB",
+            med("ours", "maxrss_kb") / 1024.0,
+            med("rdkafka", "maxrss_kb") / 1024.0
+        ),
+        _ => {
+            let (a, b) = (med("ours", "rps"), med("rdkafka", "rps"));
+            let (ca, cb) = (
+                med("ours", "cpu_us_per_record"),
+                med("rdkafka", "cpu_us_per_record"),
+            );
+            format!(
+                "{:.0}/{:.0} rec/s ({:.2}x), CPU {:.3}/{:.3} µs/rec ({:.2}x)",
+                a,
+                b,
+                a / b,
+                ca,
+                cb,
+                ca / cb
+            )
+        }
+    };
+    eprintln!(
+        "{:<10} {:<55} {:<5} ours/rdkafka: {line}",
+        sc.group, sc.label, broker
+    );
+}
