@@ -57,6 +57,7 @@ pub mod partitioner;
 mod producer;
 pub(crate) mod random;
 mod record;
+pub(crate) mod sasl;
 pub(crate) mod sender;
 pub(crate) mod sequence;
 pub mod serializer;
@@ -80,11 +81,11 @@ pub use delivery::DeliveryHandle;
 pub use error::{ConfigError, DeliveryError, Error, FlushError, Refusal, SendError};
 pub use interceptor::ProducerInterceptor;
 pub use metrics::{Metric, MetricsSnapshot, ProducerMetrics};
-pub use net::sasl::{OAuthToken, Password, SaslMechanism, TokenProvider, UnsecuredTokenProvider};
 pub use producer::{Producer, ProducerBuilder};
 pub use protocol::ErrorCode;
 pub use record::{Header, PartitionInfo, ProducerRecord, RecordMetadata, Topic};
 pub use record_batch::Compression;
+pub use sasl::{OAuthToken, Password, SaslMechanism, TokenProvider, UnsecuredTokenProvider};
 pub use transaction::{ConsumerGroupMetadata, TransactionError, TransactionErrorKind};
 
 #[cfg(test)]

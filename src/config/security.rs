@@ -3,7 +3,7 @@
 
 use super::SecurityProtocol;
 use crate::error::ConfigError;
-use crate::net::sasl::{
+use crate::sasl::{
     parse_jaas, JaasModule, Password, SaslCredentials, SaslMechanism, TokenProvider,
 };
 use std::fmt;

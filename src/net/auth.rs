@@ -8,11 +8,11 @@
 //! Knows nothing of sockets: it turns response frames into the next request
 //! frame, success or failure.
 
-use super::sasl::{SaslCredentials, SaslExchange};
 use crate::protocol::messages::api_versions::ApiVersionsResponse;
 use crate::protocol::messages::sasl_authenticate::SaslAuthenticateRequest;
 use crate::protocol::messages::sasl_handshake::SaslHandshakeRequest;
 use crate::protocol::{decode_response, encode_request, ErrorCode, Message};
+use crate::sasl::{SaslCredentials, SaslExchange};
 use std::time::Duration;
 
 /// What an answer leads to.
@@ -176,11 +176,11 @@ pub(crate) fn reauth_after(lifetime: Duration, jitter: f64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::sasl::{Password, SaslMechanism};
     use crate::net::FakeNetwork;
     use crate::protocol::messages::sasl_authenticate::SaslAuthenticateResponse;
     use crate::protocol::messages::sasl_handshake::SaslHandshakeResponse;
     use crate::protocol::{decode_request, encode_response, Request};
+    use crate::sasl::{Password, SaslMechanism};
 
     fn creds(mechanism: SaslMechanism) -> SaslCredentials {
         SaslCredentials {

@@ -43,7 +43,6 @@ use super::auth::Authenticator;
 use super::backoff::Backoff;
 use super::connection::{connect_finished, start_connect, Connection, SocketOptions};
 use super::dns_threads::{Answer, DnsThreads, Pending};
-use super::sasl::SaslCredentials;
 use super::tls::TlsConnector;
 use super::{ConnState, NetError, NetEvent, Network, NodeId, Resolver, Segment};
 use crate::clock::saturating_add;
@@ -55,6 +54,7 @@ use crate::protocol::messages::api_versions::{
     decode_api_versions_response, fallback_version, ApiVersionsRequest, ApiVersionsResponse,
 };
 use crate::protocol::Reader;
+use crate::sasl::SaslCredentials;
 use mio::{Events, Interest, Poll, Token, Waker};
 use std::collections::HashMap;
 use std::io;

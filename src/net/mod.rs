@@ -58,7 +58,6 @@ mod dns_threads;
 mod fake;
 mod mio_net;
 mod resolver;
-pub(crate) mod sasl;
 #[cfg(test)]
 mod tests;
 #[cfg(feature = "tls")]
