@@ -500,6 +500,8 @@ fn run(args: &Args) -> Result<bool, String> {
     };
     static ERRORS_PRINTED: AtomicBool = AtomicBool::new(false);
     let mut refused = None;
+    // Named once: each record's topic is a reference count, not a copy.
+    let topic = kafka_sync::Topic::from(std::sync::Arc::<str>::from(args.topic.as_str()));
     for i in 0..args.num_records {
         if txn_size.is_some_and(|n| i % n == 0) {
             producer
@@ -507,7 +509,7 @@ fn run(args: &Args) -> Result<bool, String> {
                 .map_err(|e| format!("begin_transaction: {e}"))?;
         }
         let sent_at = Instant::now();
-        let record = ProducerRecord::new(args.topic.as_str(), value);
+        let record = ProducerRecord::new(topic.clone(), value);
         let result = producer.send_with_callback(record, move |result| {
             let now = Instant::now();
             let mut stats = STATS.lock();

@@ -28,15 +28,16 @@ impl Header {
 /// `Arc<str>`, so that sending to a known topic allocates nothing.
 ///
 /// Any string converts into it (`"events"`, a `String`, an `Arc<str>`); a
-/// borrowed `&str` is copied once per record. For the hot path name the
-/// topic once, as a constant or a clone of a shared name:
+/// borrowed `&str` is copied once per record (as a `String` topic was), a
+/// `String` is kept. For the hot path name the topic once, as a constant or
+/// a clone of a shared `Arc<str>` name (a reference count, no copy):
 ///
 /// ```
 /// use kafka_sync::{ProducerRecord, Topic};
 /// const EVENTS: Topic = Topic::from_static("events");
 /// let record: ProducerRecord<(), &[u8]> = ProducerRecord::new(EVENTS, b"no allocation".as_slice());
 /// assert_eq!(record.topic, "events");
-/// let dynamic = Topic::from(format!("events-{}", 7));
+/// let dynamic = Topic::from(std::sync::Arc::<str>::from(format!("events-{}", 7)));
 /// let again: ProducerRecord<(), &[u8]> = ProducerRecord::new(dynamic.clone(), b"no copy".as_slice());
 /// assert_eq!(again.topic.as_str(), "events-7");
 /// ```
@@ -47,6 +48,8 @@ pub struct Topic(TopicName);
 enum TopicName {
     Static(&'static str),
     Shared(Arc<str>),
+    /// A `String` handed over: kept as it is, not copied.
+    Owned(String),
 }
 
 impl Topic {
@@ -67,6 +70,7 @@ impl Topic {
         match &self.0 {
             TopicName::Static(s) => s,
             TopicName::Shared(s) => s,
+            TopicName::Owned(s) => s,
         }
     }
 }
@@ -92,19 +96,19 @@ impl std::borrow::Borrow<str> for Topic {
 
 impl From<&str> for Topic {
     fn from(name: &str) -> Self {
-        Topic(TopicName::Shared(name.into()))
+        Topic(TopicName::Owned(name.to_owned()))
     }
 }
 
 impl From<&String> for Topic {
     fn from(name: &String) -> Self {
-        Topic(TopicName::Shared(name.as_str().into()))
+        Topic(TopicName::Owned(name.clone()))
     }
 }
 
 impl From<String> for Topic {
     fn from(name: String) -> Self {
-        Topic(TopicName::Shared(name.into()))
+        Topic(TopicName::Owned(name))
     }
 }
 
