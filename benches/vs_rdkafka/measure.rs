@@ -76,3 +76,18 @@ pub fn latency_report(
     ]);
     r
 }
+
+/// Runs `one(i)` for each of `records` records in turn, timing each call,
+/// and reports the latencies with the usage of the whole loop.
+pub fn latency_run(records: u64, mut one: impl FnMut(u64)) -> Report {
+    let mut lat = Vec::with_capacity(records as usize);
+    let before = usage();
+    let start = std::time::Instant::now();
+    for i in 0..records {
+        let t = std::time::Instant::now();
+        one(i);
+        lat.push(t.elapsed().as_micros() as u32);
+    }
+    let elapsed = start.elapsed();
+    latency_report(lat, elapsed, &before, &usage())
+}

@@ -1,6 +1,6 @@
 //! Our producer's runs (in the child).
 
-use crate::measure::{latency_report, span_report, usage};
+use crate::measure::{latency_run, span_report, usage};
 use crate::workload::{send_all, send_for, Payloads, Report, Spec};
 use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
 use std::time::{Duration, Instant};
@@ -65,22 +65,13 @@ pub fn run(spec: &Spec) -> Report {
             r.push(("batches", m.batches_sent.to_string()));
             r
         }
-        "latency" => {
-            let mut lat = Vec::with_capacity(spec.records as usize);
-            let before = usage();
-            let start = Instant::now();
-            for i in 0..spec.records {
-                let t = Instant::now();
-                producer
-                    .send(record(spec, &payloads, i))
-                    .expect("send")
-                    .wait()
-                    .expect("record");
-                lat.push(t.elapsed().as_micros() as u32);
-            }
-            let elapsed = start.elapsed();
-            latency_report(lat, elapsed, &before, &usage())
-        }
+        "latency" => latency_run(spec.records, |i| {
+            producer
+                .send(record(spec, &payloads, i))
+                .expect("send")
+                .wait()
+                .expect("record");
+        }),
         "memory" => {
             let before = usage();
             let start = Instant::now();

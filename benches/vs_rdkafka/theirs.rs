@@ -2,7 +2,7 @@
 //! calling `poll` for delivery reports (`bench_common::rd`).
 
 use crate::bench_common::rd::{self, Rd};
-use crate::measure::{latency_report, span_report, usage};
+use crate::measure::{latency_run, span_report, usage};
 use crate::workload::{send_all, send_for, Payloads, Report, Spec};
 use rdkafka::producer::{BaseRecord, Producer as _};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -57,18 +57,12 @@ pub fn run(spec: &Spec) -> Report {
                 span_report(spec.records, failed, spec.size, elapsed, &before, &after)
             }
             "latency" => {
-                let mut lat = Vec::with_capacity(spec.records as usize);
-                let before = usage();
-                let start = Instant::now();
-                for i in 0..spec.records {
-                    let t = Instant::now();
+                let r = latency_run(spec.records, |i| {
                     send(&producer, spec, &payloads, i, &never);
                     ctx.wait_for(2 + i);
-                    lat.push(t.elapsed().as_micros() as u32);
-                }
-                let elapsed = start.elapsed();
+                });
                 assert_eq!(ctx.failed.load(Relaxed), 0, "rdkafka: records failed");
-                latency_report(lat, elapsed, &before, &usage())
+                r
             }
             "memory" => {
                 // Records purged at close are expected failures.

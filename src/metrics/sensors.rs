@@ -172,31 +172,52 @@ impl Sensors {
         self.produce_throttle.record(&w, throttle_ms as f64, now);
     }
 
+    /// `records` of `topic` counted in the producer's meter `all` picks
+    /// and the topic's meter `one` picks.
+    fn count_records(
+        &mut self,
+        topic: &Arc<str>,
+        records: u32,
+        now: Instant,
+        all: fn(&mut Sensors) -> &mut Meter,
+        one: fn(&mut TopicSensors) -> &mut Meter,
+    ) {
+        let w = self.window;
+        all(self).record(&w, f64::from(records), now);
+        one(self.topic(topic)).record(&w, f64::from(records), now);
+    }
+
     /// `records` of `topic` acknowledged.
     pub(crate) fn records_sent(&mut self, topic: &Arc<str>, records: u32, now: Instant) {
-        let w = self.window;
-        self.record_send.record(&w, f64::from(records), now);
-        self.topic(topic)
-            .record_send
-            .record(&w, f64::from(records), now);
+        self.count_records(
+            topic,
+            records,
+            now,
+            |s| &mut s.record_send,
+            |t| &mut t.record_send,
+        );
     }
 
     /// `records` of `topic` failed for good.
     pub(crate) fn records_failed(&mut self, topic: &Arc<str>, records: u32, now: Instant) {
-        let w = self.window;
-        self.record_error.record(&w, f64::from(records), now);
-        self.topic(topic)
-            .record_error
-            .record(&w, f64::from(records), now);
+        self.count_records(
+            topic,
+            records,
+            now,
+            |s| &mut s.record_error,
+            |t| &mut t.record_error,
+        );
     }
 
     /// `records` of `topic` to be sent again.
     pub(crate) fn records_retried(&mut self, topic: &Arc<str>, records: u32, now: Instant) {
-        let w = self.window;
-        self.record_retry.record(&w, f64::from(records), now);
-        self.topic(topic)
-            .record_retry
-            .record(&w, f64::from(records), now);
+        self.count_records(
+            topic,
+            records,
+            now,
+            |s| &mut s.record_retry,
+            |t| &mut t.record_retry,
+        );
     }
 
     /// A batch split in two after MESSAGE_TOO_LARGE.
