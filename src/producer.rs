@@ -20,6 +20,7 @@ use crate::record_batch::BATCH_HEADER_SIZE;
 use crate::sender::{self, CloseRequest, Shared};
 use crate::serializer::{DefaultSerializer, Serializer};
 use parking_lot::Mutex;
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -323,6 +324,9 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     }
 }
 
+/// A record's key and value bytes, borrowed where the serializer could.
+type Serialized<'r> = (Option<Cow<'r, [u8]>>, Option<Cow<'r, [u8]>>);
+
 fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -510,6 +514,54 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         })
     }
 
+    /// Sends a record whose key and value are bytes borrowed for any
+    /// lifetime (a buffer the caller reuses, a slice of a larger message):
+    /// they are copied into the batch before `send_bytes` returns, so the
+    /// hot path neither allocates nor serializes. The producer's
+    /// serializers are not used, nor its interceptors' `on_send` (they are
+    /// typed for `K` and `V`); their `on_acknowledgement` is. Waits like
+    /// [`send`](Self::send) (`max.block.ms`).
+    ///
+    /// ```no_run
+    /// # use kafka_sync::{Producer, ProducerConfig, ProducerRecord, Topic};
+    /// # let producer: Producer = Producer::new(
+    /// #     ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?)?;
+    /// const EVENTS: Topic = Topic::from_static("events");
+    /// let mut buf = Vec::with_capacity(256);
+    /// for i in 0..1000u32 {
+    ///     buf.clear();
+    ///     buf.extend_from_slice(format!("event {i}").as_bytes());
+    ///     // The refusal without the borrowed record, for `?` into a 'static error.
+    ///     producer
+    ///         .send_bytes(ProducerRecord::new(EVENTS, &buf[..]).key(&b"user-7"[..]))
+    ///         .map_err(|refused| refused.error)?;
+    /// }
+    /// producer.flush()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_bytes<'a>(
+        &self,
+        record: ProducerRecord<&'a [u8], &'a [u8]>,
+    ) -> Result<DeliveryHandle, SendError<&'a [u8], &'a [u8]>> {
+        let now = Instant::now();
+        let deadline = now.checked_add(self.shared.config.max_block);
+        let callback = self.interceptors.wrap(None);
+        let (key, value) = (record.key, record.value);
+        let borrowed = move |_: &str| Ok((key.map(Cow::Borrowed), value.map(Cow::Borrowed)));
+        match self.append(&record, borrowed, now, deadline, callback) {
+            Ok(handle) => Ok(handle),
+            Err(error) => {
+                if !self.interceptors.is_empty() {
+                    self.interceptors.acknowledge(Err(&error));
+                }
+                Err(SendError {
+                    error: Refusal::from_internal(error),
+                    record,
+                })
+            }
+        }
+    }
+
     fn send_inner(
         &self,
         mut record: ProducerRecord<K, V>,
@@ -524,8 +576,19 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         } else {
             callback
         };
+        let serialize = |topic: &str| -> Result<Serialized<'_>, Error> {
+            let key = match &record.key {
+                Some(k) => Some(self.key_serializer.serialize(topic, k)?),
+                None => None,
+            };
+            let value = match &record.value {
+                Some(v) => Some(self.value_serializer.serialize(topic, v)?),
+                None => None,
+            };
+            Ok((key, value))
+        };
         // One call site, so that `append` stays inlined.
-        match self.append(&record, now, deadline, callback) {
+        match self.append(&record, serialize, now, deadline, callback) {
             Ok(handle) => Ok(handle),
             Err(error) => {
                 if intercepted {
@@ -539,9 +602,12 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         }
     }
 
-    fn append(
+    /// Appends `record`, whose key and value bytes `serialize` gives for
+    /// its topic once the topic's metadata is known.
+    fn append<'r, RK, RV>(
         &self,
-        record: &ProducerRecord<K, V>,
+        record: &'r ProducerRecord<RK, RV>,
+        serialize: impl FnOnce(&str) -> Result<Serialized<'r>, Error>,
         started: Instant,
         deadline: Option<Instant>,
         callback: Option<Callback>,
@@ -570,14 +636,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
             .shared
             .cluster
             .wait_for_topic(topic, started, deadline, &*self.wake)?;
-        let key = match &record.key {
-            Some(k) => Some(self.key_serializer.serialize(topic, k)?),
-            None => None,
-        };
-        let value = match &record.value {
-            Some(v) => Some(self.value_serializer.serialize(topic, v)?),
-            None => None,
-        };
+        let (key, value) = serialize(topic)?;
         let count = meta.partitions.len() as i32;
         let partition = match record.partition {
             Some(p) if (0..count).contains(&p) => p,

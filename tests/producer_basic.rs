@@ -147,3 +147,41 @@ fn unknown_topic_times_out_with_a_clear_error_and_gives_the_record_back() {
     );
     assert_eq!(err.record.value.as_deref(), Some("v"));
 }
+
+#[test]
+fn send_bytes_copies_a_reused_buffer_and_keys_partition_as_send_does() {
+    let cluster = mock_cluster(1, &[("bytes", 3)]);
+    let bootstrap = cluster.bootstrap_servers();
+    // A String producer: send_bytes bypasses its serializers.
+    let producer: Producer<String, String> =
+        Producer::new(config(&bootstrap).build().unwrap()).unwrap();
+    let mut buf = Vec::new();
+    let mut handles = Vec::new();
+    for i in 0..300u32 {
+        buf.clear();
+        buf.extend_from_slice(format!("k{}|v{i}", i % 7).as_bytes());
+        let split = buf.iter().position(|b| *b == b'|').unwrap();
+        let rec = ProducerRecord::new("bytes", &buf[split + 1..]).key(&buf[..split]);
+        handles.push(producer.send_bytes(rec).unwrap());
+    }
+    let partitions: Vec<i32> = handles
+        .into_iter()
+        .map(|h| h.wait().unwrap().partition)
+        .collect();
+    let got = consume_all(
+        &bootstrap,
+        "bytes",
+        &[0, 1, 2],
+        300,
+        Duration::from_secs(30),
+    );
+    assert_eq!(got.len(), 300);
+    for r in &got {
+        let key = String::from_utf8(r.key.clone().unwrap()).unwrap();
+        let value = String::from_utf8(r.value.clone().unwrap()).unwrap();
+        let i: usize = value[1..].parse().unwrap();
+        assert_eq!(key, format!("k{}", i % 7), "the bytes of that send");
+        assert_eq!(r.partition, key_partition(key.as_bytes(), 3));
+        assert_eq!(partitions[i], r.partition);
+    }
+}
