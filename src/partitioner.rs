@@ -112,6 +112,13 @@ where
 
 /// Kafka's 32-bit murmur2 hash, bit for bit as Java's `Utils.murmur2`
 /// (seed `0x9747b28c`), which the Java client hashes keys with.
+///
+/// ```
+/// use kafka_sync::partitioner::murmur2;
+/// // The value Java's Utils.murmur2 gives for these bytes.
+/// assert_eq!(murmur2(b"21"), -973932308);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn murmur2(data: &[u8]) -> i32 {
     const SEED: u32 = 0x9747_b28c;
     const M: u32 = 0x5bd1_e995;
@@ -148,6 +155,13 @@ pub fn murmur2(data: &[u8]) -> i32 {
 
 /// A non-negative number from `h`, as Java's `Utils.toPositive`:
 /// `h & 0x7fffffff` (not `abs`: `i32::MIN` gives 0).
+///
+/// ```
+/// use kafka_sync::partitioner::{murmur2, to_positive};
+/// assert!(to_positive(murmur2(b"any key")) >= 0);
+/// assert_eq!(to_positive(-1), i32::MAX);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn to_positive(h: i32) -> i32 {
     h & 0x7fff_ffff
 }
@@ -158,6 +172,14 @@ pub fn to_positive(h: i32) -> i32 {
 /// # Panics
 ///
 /// If `count` is not positive.
+///
+/// ```
+/// use kafka_sync::partitioner::key_partition;
+/// // Where the Java client puts key "user-1" in a topic of 6 partitions.
+/// let p = key_partition(b"user-1", 6);
+/// assert!((0..6).contains(&p));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn key_partition(key: &[u8], count: i32) -> i32 {
     assert!(count > 0, "a topic has at least one partition");
     to_positive(murmur2(key)) % count
@@ -223,6 +245,14 @@ impl DefaultPartitioner {
     /// A partitioner that switches a topic's sticky partition after about
     /// `config.batch_size` bytes, and hashes keys unless
     /// `config.partitioner_ignore_keys`.
+    ///
+    /// ```
+    /// use kafka_sync::partitioner::DefaultPartitioner;
+    /// use kafka_sync::ProducerConfig;
+    /// let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?;
+    /// let _partitioner = DefaultPartitioner::new(&config);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(config: &ProducerConfig) -> Self {
         DefaultPartitioner {
             sticky_bytes: config.batch_size.max(1),
@@ -348,6 +378,14 @@ pub struct RoundRobinPartitioner {
 
 impl RoundRobinPartitioner {
     /// A round-robin partitioner (the configuration is not used).
+    ///
+    /// ```
+    /// use kafka_sync::partitioner::RoundRobinPartitioner;
+    /// use kafka_sync::ProducerConfig;
+    /// let config = ProducerConfig::builder().bootstrap_servers("localhost:9092").build()?;
+    /// let _partitioner = RoundRobinPartitioner::new(&config);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(_config: &ProducerConfig) -> Self {
         RoundRobinPartitioner::default()
     }

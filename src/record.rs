@@ -16,6 +16,13 @@ pub struct Header {
 
 impl Header {
     /// A header with a value.
+    ///
+    /// ```
+    /// use kafka_sync::Header;
+    /// let h = Header::new("trace-id", "4bf92f35");
+    /// assert_eq!(h.value.as_deref(), Some(&b"4bf92f35"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(key: impl Into<String>, value: impl Into<Vec<u8>>) -> Self {
         Header {
             key: key.into(),
@@ -189,6 +196,14 @@ pub struct ProducerRecord<K, V> {
 
 impl<K, V> ProducerRecord<K, V> {
     /// A record with a value and nothing else.
+    ///
+    /// ```
+    /// use kafka_sync::ProducerRecord;
+    /// let r: ProducerRecord<String, String> = ProducerRecord::new("events", "hello".to_string());
+    /// assert_eq!(r.topic, "events");
+    /// assert!(r.key.is_none() && r.partition.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(topic: impl Into<Topic>, value: V) -> Self {
         ProducerRecord {
             topic: topic.into(),

@@ -231,16 +231,37 @@ impl<S> SchemaRegistryFramed<S> {
     pub const MAGIC_BYTE: u8 = 0;
 
     /// Frames what `inner` writes with `schema_id`.
+    ///
+    /// ```
+    /// use kafka_sync::serializer::{DefaultSerializer, SchemaRegistryFramed, Serializer};
+    /// let framed = SchemaRegistryFramed::new(42, DefaultSerializer);
+    /// let bytes = Serializer::<str>::serialize(&framed, "t", "hi")?;
+    /// assert_eq!(&bytes[..], &[0, 0, 0, 0, 42, b'h', b'i']);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(schema_id: u32, inner: S) -> Self {
         SchemaRegistryFramed { schema_id, inner }
     }
 
     /// The schema id written in each frame.
+    ///
+    /// ```
+    /// use kafka_sync::serializer::{DefaultSerializer, SchemaRegistryFramed};
+    /// assert_eq!(SchemaRegistryFramed::new(7, DefaultSerializer).schema_id(), 7);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn schema_id(&self) -> u32 {
         self.schema_id
     }
 
     /// The serializer of the payload.
+    ///
+    /// ```
+    /// use kafka_sync::serializer::{DefaultSerializer, SchemaRegistryFramed};
+    /// let framed = SchemaRegistryFramed::new(7, DefaultSerializer);
+    /// let _inner: &DefaultSerializer = framed.inner();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn inner(&self) -> &S {
         &self.inner
     }

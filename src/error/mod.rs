@@ -25,6 +25,13 @@ pub struct ConfigError {
 
 impl ConfigError {
     /// An error about `property`.
+    ///
+    /// ```
+    /// use kafka_sync::ConfigError;
+    /// let e = ConfigError::new("custom.region", "must be set");
+    /// assert!(e.to_string().contains("custom.region"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(property: impl Into<String>, message: impl Into<String>) -> Self {
         ConfigError {
             property: property.into(),

@@ -119,6 +119,12 @@ impl SaslMechanism {
     ];
 
     /// The IANA name, as sent in `SaslHandshake`.
+    ///
+    /// ```
+    /// use kafka_sync::SaslMechanism;
+    /// assert_eq!(SaslMechanism::ScramSha512.name(), "SCRAM-SHA-512");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn name(&self) -> &'static str {
         match self {
             SaslMechanism::Plain => "PLAIN",

@@ -73,6 +73,12 @@ pub struct UnsecuredTokenProvider {
 
 impl UnsecuredTokenProvider {
     /// Tokens for `principal`, valid for one hour (as the Java default).
+    ///
+    /// ```
+    /// use kafka_sync::UnsecuredTokenProvider;
+    /// let _tokens = UnsecuredTokenProvider::new("alice");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(principal: impl Into<String>) -> UnsecuredTokenProvider {
         UnsecuredTokenProvider {
             principal: principal.into(),
@@ -84,18 +90,37 @@ impl UnsecuredTokenProvider {
     }
 
     /// How long each token is valid (whole seconds, at least one).
+    ///
+    /// ```
+    /// use kafka_sync::UnsecuredTokenProvider;
+    /// use std::time::Duration;
+    /// let _tokens = UnsecuredTokenProvider::new("alice").lifetime(Duration::from_secs(60));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn lifetime(mut self, lifetime: Duration) -> UnsecuredTokenProvider {
         self.lifetime = lifetime;
         self
     }
 
     /// The `scope` claim (none when empty).
+    ///
+    /// ```
+    /// use kafka_sync::UnsecuredTokenProvider;
+    /// let _tokens = UnsecuredTokenProvider::new("alice").scope(vec!["produce".into()]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn scope(mut self, scope: Vec<String>) -> UnsecuredTokenProvider {
         self.scope = scope;
         self
     }
 
     /// Adds a string claim (not `sub`, `iat`, `exp`, nor `scope` when a scope is set).
+    ///
+    /// ```
+    /// use kafka_sync::UnsecuredTokenProvider;
+    /// let _tokens = UnsecuredTokenProvider::new("alice").string_claim("team", "payments");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn string_claim(
         mut self,
         name: impl Into<String>,
@@ -106,12 +131,24 @@ impl UnsecuredTokenProvider {
     }
 
     /// Adds a number claim (finite).
+    ///
+    /// ```
+    /// use kafka_sync::UnsecuredTokenProvider;
+    /// let _tokens = UnsecuredTokenProvider::new("alice").number_claim("tier", 2.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn number_claim(mut self, name: impl Into<String>, value: f64) -> UnsecuredTokenProvider {
         self.claims.push((name.into(), Claim::Number(value)));
         self
     }
 
     /// Adds a list-of-strings claim.
+    ///
+    /// ```
+    /// use kafka_sync::UnsecuredTokenProvider;
+    /// let _tokens = UnsecuredTokenProvider::new("alice").list_claim("groups", vec!["a".into(), "b".into()]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn list_claim(
         mut self,
         name: impl Into<String>,
@@ -122,6 +159,12 @@ impl UnsecuredTokenProvider {
     }
 
     /// Adds a SASL extension (KIP-342) sent with each token.
+    ///
+    /// ```
+    /// use kafka_sync::UnsecuredTokenProvider;
+    /// let _tokens = UnsecuredTokenProvider::new("alice").extension("traceId", "4bf92f35");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn extension(
         mut self,
         key: impl Into<String>,
