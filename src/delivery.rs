@@ -128,38 +128,27 @@ impl BatchResult {
         }
     }
 
-    /// Like [`wait_all`](Self::wait_all) until `deadline`; whether the
-    /// batch settled by then.
-    pub(crate) fn wait_all_until(&self, deadline: Instant) -> bool {
+    /// Waits until every record of this batch has its final outcome and
+    /// every callback of the batch has run, following splits, or until
+    /// `deadline` (`None`: no bound); whether the batch settled.
+    pub(crate) fn wait_all(&self, deadline: Option<Instant>) -> bool {
         let outcome = {
             let mut slot = self.slot.lock();
             while !slot.settled {
-                if self.done.wait_until(&mut slot, deadline).timed_out() && !slot.settled {
-                    return false;
+                match deadline {
+                    None => self.done.wait(&mut slot),
+                    Some(d) => {
+                        if self.done.wait_until(&mut slot, d).timed_out() && !slot.settled {
+                            return false;
+                        }
+                    }
                 }
             }
             slot.outcome.clone()
         };
         match outcome {
-            Some(Outcome::Split(parts)) => parts.iter().all(|p| p.result.wait_all_until(deadline)),
+            Some(Outcome::Split(parts)) => parts.iter().all(|p| p.result.wait_all(deadline)),
             _ => true,
-        }
-    }
-
-    /// Waits until every record of this batch has its final outcome and
-    /// every callback of the batch has run, following splits.
-    pub(crate) fn wait_all(&self) {
-        let outcome = {
-            let mut slot = self.slot.lock();
-            while !slot.settled {
-                self.done.wait(&mut slot);
-            }
-            slot.outcome.clone()
-        };
-        if let Some(Outcome::Split(parts)) = outcome {
-            for p in parts {
-                p.result.wait_all();
-            }
         }
     }
 

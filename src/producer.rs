@@ -550,15 +550,19 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         let borrowed = move |_: &str| Ok((key.map(Cow::Borrowed), value.map(Cow::Borrowed)));
         match self.append(&record, borrowed, now, deadline, callback) {
             Ok(handle) => Ok(handle),
-            Err(error) => {
-                if !self.interceptors.is_empty() {
-                    self.interceptors.acknowledge(Err(&error));
-                }
-                Err(SendError {
-                    error: Refusal::from_internal(error),
-                    record,
-                })
-            }
+            Err(error) => Err(self.refuse(error, record)),
+        }
+    }
+
+    /// A refused record back to its caller, the refusal seen by the
+    /// interceptors first.
+    fn refuse<RK, RV>(&self, error: Error, record: ProducerRecord<RK, RV>) -> SendError<RK, RV> {
+        if !self.interceptors.is_empty() {
+            self.interceptors.acknowledge(Err(&error));
+        }
+        SendError {
+            error: Refusal::from_internal(error),
+            record,
         }
     }
 
@@ -569,13 +573,8 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         deadline: Option<Instant>,
         callback: Option<Callback>,
     ) -> Result<DeliveryHandle, SendError<K, V>> {
-        let intercepted = !self.interceptors.is_empty();
-        let callback = if intercepted {
-            self.interceptors.on_send(&mut record);
-            self.interceptors.wrap(callback)
-        } else {
-            callback
-        };
+        self.interceptors.on_send(&mut record);
+        let callback = self.interceptors.wrap(callback);
         let serialize = |topic: &str| -> Result<Serialized<'_>, Error> {
             let key = match &record.key {
                 Some(k) => Some(self.key_serializer.serialize(topic, k)?),
@@ -590,15 +589,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         // One call site, so that `append` stays inlined.
         match self.append(&record, serialize, now, deadline, callback) {
             Ok(handle) => Ok(handle),
-            Err(error) => {
-                if intercepted {
-                    self.interceptors.acknowledge(Err(&error));
-                }
-                Err(SendError {
-                    error: Refusal::from_internal(error),
-                    record,
-                })
-            }
+            Err(error) => Err(self.refuse(error, record)),
         }
     }
 
@@ -729,22 +720,9 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn flush(&self) -> Result<(), Error> {
-        if sender::on_sender_thread() {
-            log::warn!(
-                "{}flush() called from a delivery callback: refused (it would deadlock)",
-                self.shared.config.log_context()
-            );
-            return Err(Error::InCallback {
-                operation: "flush the producer",
-            });
-        }
-        let pending = self.shared.acc.begin_flush();
-        (self.wake)();
-        for batch in pending {
-            batch.wait_all();
-        }
-        self.shared.acc.end_flush();
-        Ok(())
+        self.flush_until(None).map_err(|_| Error::InCallback {
+            operation: "flush the producer",
+        })
     }
 
     /// Like [`flush`](Self::flush), waiting at most `timeout` (real time;
@@ -771,21 +749,24 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     /// [`FlushError::TimedOut`] with the number of batches not complete;
     /// [`FlushError::InCallback`] at once in a delivery callback.
     pub fn flush_timeout(&self, timeout: Duration) -> Result<(), FlushError> {
+        self.flush_until(Instant::now().checked_add(timeout))
+    }
+
+    /// `flush` with a bound (`None`: none); the timed-out error counts the
+    /// batches still incomplete.
+    fn flush_until(&self, deadline: Option<Instant>) -> Result<(), FlushError> {
         if sender::on_sender_thread() {
             log::warn!(
-                "{}flush_timeout() called from a delivery callback: refused (it would deadlock)",
+                "{}flush called from a delivery callback: refused (it would deadlock)",
                 self.shared.config.log_context()
             );
             return Err(FlushError::InCallback);
         }
-        let Some(deadline) = Instant::now().checked_add(timeout) else {
-            return self.flush().map_err(|_| FlushError::InCallback);
-        };
         let pending = self.shared.acc.begin_flush();
         (self.wake)();
         let mut incomplete_batches = 0;
         for batch in &pending {
-            if !batch.wait_all_until(deadline) {
+            if !batch.wait_all(deadline) {
                 incomplete_batches += 1;
             }
         }

@@ -22,11 +22,6 @@ impl XorShift64 {
         })
     }
 
-    /// A generator with a fresh random seed.
-    pub(crate) fn seeded() -> Self {
-        Self::new(seed())
-    }
-
     /// The next value.
     pub(crate) fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
@@ -57,7 +52,7 @@ pub(crate) fn seed() -> u64 {
 /// The next value of this thread's generator.
 pub(crate) fn next_u64() -> u64 {
     thread_local! {
-        static STATE: Cell<u64> = Cell::new(XorShift64::seeded().0);
+        static STATE: Cell<u64> = Cell::new(XorShift64::new(seed()).0);
     }
     STATE.with(|state| {
         let mut g = XorShift64(state.get());

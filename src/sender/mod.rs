@@ -248,8 +248,6 @@ pub(crate) struct Sender<N: Network> {
     /// Brokers that asked us to hold back (KIP-219 `throttle_time_ms`):
     /// nothing is sent to them before the instant.
     throttled_until: HashMap<NodeId, Instant>,
-    /// Spreads bootstrap attempts over the servers.
-    rng: crate::random::XorShift64,
     /// `retry.backoff.ms` to `retry.backoff.max.ms`, with jitter.
     retry_backoff: crate::net::Backoff,
     /// Tests: panic at this stage (see `maybe_panic`).
@@ -288,7 +286,6 @@ impl<N: Network> Sender<N> {
             )),
             _ => None,
         };
-        let seed = crate::random::seed();
         let retry_backoff = crate::net::Backoff::new(
             shared.config.retry_backoff,
             shared
@@ -323,7 +320,6 @@ impl<N: Network> Sender<N> {
             idempotence,
             txn,
             throttled_until: HashMap::new(),
-            rng: crate::random::XorShift64::new(seed),
             retry_backoff,
             #[cfg(test)]
             panic_at: None,

@@ -46,7 +46,7 @@ impl<N: Network> Sender<N> {
             return None;
         }
         // Rotate through candidates so one dead bootstrap server is not retried forever.
-        let start = (self.rng.next_u64() as usize) % nodes.len().max(1);
+        let start = (crate::random::next_u64() as usize) % nodes.len().max(1);
         for i in 0..nodes.len() {
             let n = nodes[(start + i) % nodes.len()];
             match self.net.state(n, now) {

@@ -83,6 +83,21 @@ pub fn consume_all(
     )
 }
 
+/// An rdkafka consumer that checks CRCs, for reading back what we wrote
+/// (`isolation`: `read_committed` or `read_uncommitted`).
+pub fn reader(bootstrap: &str, group: &str, isolation: &str) -> BaseConsumer {
+    ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("isolation.level", isolation)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .set("check.crcs", "true")
+        .set("enable.partition.eof", "false")
+        .set("fetch.wait.max.ms", "50")
+        .create()
+        .expect("create rdkafka consumer")
+}
+
 /// As [`consume_all`], with `isolation.level` = `isolation`
 /// (`read_committed`, librdkafka's default, or `read_uncommitted`).
 pub fn consume_isolated(
@@ -93,16 +108,7 @@ pub fn consume_isolated(
     timeout: Duration,
     isolation: &str,
 ) -> Vec<Consumed> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("isolation.level", isolation)
-        .set("group.id", "ksync-test-reader")
-        .set("enable.auto.commit", "false")
-        .set("check.crcs", "true")
-        .set("enable.partition.eof", "false")
-        .set("fetch.wait.max.ms", "50")
-        .create()
-        .expect("create rdkafka consumer");
+    let consumer = reader(bootstrap, "ksync-test-reader", isolation);
     let mut tpl = TopicPartitionList::new();
     for p in partitions {
         tpl.add_partition_offset(topic, *p, Offset::Beginning)

@@ -1,8 +1,7 @@
 //! Reading the log back with the rdkafka consumer.
 
 use super::super::Consumed;
-use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::Consumer;
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::{Offset, TopicPartitionList};
 use std::time::{Duration, Instant};
@@ -16,15 +15,8 @@ pub fn read_back(
     partitions: i32,
     timeout: Duration,
 ) -> Vec<Vec<Consumed>> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", "ksync-fault-reader")
-        .set("enable.auto.commit", "false")
-        .set("check.crcs", "true")
-        .set("enable.partition.eof", "false")
-        .set("fetch.wait.max.ms", "50")
-        .create()
-        .expect("create rdkafka consumer");
+    // librdkafka's default isolation, as this reader always had.
+    let consumer = super::super::reader(bootstrap, "ksync-fault-reader", "read_committed");
     let deadline = Instant::now() + timeout;
     let mut high = Vec::new();
     for p in 0..partitions {
