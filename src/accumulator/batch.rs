@@ -69,6 +69,9 @@ pub(crate) struct ProducerBatch {
     pub(crate) created: Instant,
     /// Bytes of `buffer.memory` this batch holds until it completes.
     pub(crate) reserved: usize,
+    /// The part of `reserved` taken for the batch's buffer (the rest is
+    /// its callbacks').
+    buffer_reserved: usize,
     pub(crate) result: Arc<BatchResult>,
     callbacks: Vec<PendingCallback>,
     /// Produce attempts so far.
@@ -126,6 +129,7 @@ impl ProducerBatch {
             uncompressed_size: 0,
             created: now,
             reserved,
+            buffer_reserved: reserved,
             result: BatchResult::new(),
             callbacks: Vec::new(),
             attempts: 0,
@@ -189,6 +193,26 @@ impl ProducerBatch {
             .expect("a sealed batch has a valid header");
         }
         Ok(())
+    }
+
+    /// A sealed batch that fills at most a quarter of its buffer moves to
+    /// a copy of its own size, so that `buffer.memory` counts what it holds
+    /// rather than `batch.size` (many partitions each with a few records
+    /// would otherwise exhaust the budget with mostly empty buffers).
+    /// Returns the big buffer, for the free list, and the bytes of the
+    /// reservation no longer held.
+    pub(crate) fn shrink_wire(&mut self) -> Option<(Vec<u8>, usize)> {
+        let sealed = self.sealed.as_mut()?;
+        let len = sealed.len();
+        if len.saturating_mul(4) > self.buffer_reserved || Arc::strong_count(sealed) > 1 {
+            return None;
+        }
+        let small = Arc::new(sealed.to_vec());
+        let big = Arc::try_unwrap(std::mem::replace(sealed, small)).ok()?;
+        let freed = self.buffer_reserved - len;
+        self.buffer_reserved = len;
+        self.reserved -= freed;
+        Some((big, freed))
     }
 
     /// Takes the batch's buffer (for reuse) once it is no longer needed.
@@ -277,6 +301,7 @@ impl ProducerBatch {
                 if i == 0 { self.reserved } else { 0 },
                 self.created,
             );
+            part.buffer_reserved = 0;
             for r in &records[range.start as usize..range.end as usize] {
                 let r = RecordRef::new(
                     r.timestamp,

@@ -273,7 +273,21 @@ impl Accumulator {
     pub(crate) fn release(&self, batch: &mut ProducerBatch) {
         self.pool.release(batch.reserved);
         batch.reserved = 0;
-        if let Some(buf) = batch.take_buffer() {
+        // Shrunk copies (see `shrink_sealed`) would only clog the free list.
+        if let Some(buf) = batch
+            .take_buffer()
+            .filter(|b| b.capacity() >= self.batch_size)
+        {
+            self.pool.give_buffer(buf);
+        }
+    }
+
+    /// Moves a sealed, mostly empty batch to a buffer of its size (see
+    /// [`ProducerBatch::shrink_wire`]) and gives back what it no longer
+    /// holds: the bytes to waiting callers, the buffer to the free list.
+    pub(crate) fn shrink_sealed(&self, batch: &mut ProducerBatch) {
+        if let Some((buf, freed)) = batch.shrink_wire() {
+            self.pool.release(freed);
             self.pool.give_buffer(buf);
         }
     }
@@ -448,6 +462,49 @@ mod tests {
         batch.fail(Error::Fatal("test".into()));
         acc.untrack(&result);
         assert_eq!(acc.incomplete_count(), 0);
+    }
+
+    #[test]
+    fn a_sealed_batch_with_few_records_holds_only_its_size() {
+        // Two partitions, one small record each: two 16 KiB reservations
+        // nearly fill a 33 KiB budget, and a third partition's batch must wait.
+        let acc = Accumulator::new(16 * 1024, 33 * 1024);
+        let r = RecordRef::new(1, None, Some(b"small"), &[]);
+        let now = Instant::now();
+        for p in 0..2 {
+            assert!(acc.append("t", p, 3, &r, Some(now), now, None).is_ok());
+        }
+        assert!(acc.append("t", 2, 3, &r, Some(now), now, None).is_err());
+        // Sealing and shrinking partition 0's batch gives back all but its size.
+        let q = acc.queue("t", 0).unwrap();
+        let mut batch = q.lock().batches.pop_front().unwrap();
+        batch
+            .seal(&crate::record_batch::BatchOptions::default())
+            .unwrap();
+        let wire = batch.wire().to_vec();
+        acc.shrink_sealed(&mut batch);
+        assert_eq!(batch.wire(), &wire[..], "the same bytes");
+        assert_eq!(batch.reserved, wire.len());
+        assert_eq!(acc.pool.used(), 16 * 1024 + wire.len());
+        assert!(acc.append("t", 2, 3, &r, Some(now), now, None).is_ok());
+        // Completing it returns the rest; the small copy is not kept for reuse.
+        acc.release(&mut batch);
+        assert_eq!(acc.pool.used(), 2 * 16 * 1024);
+        let result = batch.result.clone();
+        batch.fail(Error::Fatal("test".into()));
+        acc.untrack(&result);
+        // A batch more than a quarter full keeps its buffer.
+        let q = acc.queue("t", 1).unwrap();
+        let mut b = q.lock().batches.pop_front().unwrap();
+        for _ in 0..50 {
+            b.try_append(&RecordRef::new(1, None, Some(&[7; 100]), &[]), 16 * 1024);
+        }
+        b.seal(&crate::record_batch::BatchOptions::default())
+            .unwrap();
+        acc.shrink_sealed(&mut b);
+        assert_eq!(b.reserved, 16 * 1024);
+        acc.release(&mut b);
+        b.fail(Error::Fatal("test".into()));
     }
 
     #[test]

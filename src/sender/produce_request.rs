@@ -45,6 +45,7 @@ impl<N: Network> Sender<N> {
                     self.complete_failed(b, Error::Fatal(format!("compression failed: {e}")));
                     continue;
                 }
+                self.shared.acc.shrink_sealed(&mut b);
             }
             b.attempts += 1;
             ready.push(b);
