@@ -92,6 +92,8 @@ pub(crate) struct ProducerBatch {
     /// Its records have their outcome (completed, or handed to split
     /// parts): dropping it does nothing more.
     settled: bool,
+    /// Its writer is out, being compressed (see `take_for_close`).
+    closing: bool,
 }
 
 impl ProducerBatch {
@@ -141,6 +143,7 @@ impl ProducerBatch {
             base_sequence: -1,
             expired: false,
             settled: false,
+            closing: false,
         }
     }
 
@@ -157,7 +160,7 @@ impl ProducerBatch {
     /// record). Returns the record's index in the batch.
     pub(crate) fn try_append(&mut self, r: &RecordRef<'_>, limit: usize) -> Option<u32> {
         let w = self.writer.as_mut()?;
-        if !w.is_empty() && w.size_in_bytes() + r.size > limit {
+        if w.is_compressed() || (!w.is_empty() && w.size_in_bytes() + r.size > limit) {
             return None;
         }
         w.append(r.timestamp, r.key, r.value, r.headers);
@@ -172,6 +175,37 @@ impl ProducerBatch {
         self.callbacks.push(PendingCallback { info, callback });
     }
 
+    /// Takes the writer of a full batch so the appending thread can
+    /// compress it with the partition lock released; until
+    /// [`put_back_writer`](Self::put_back_writer) the batch is *closing*:
+    /// it takes no records and the sender leaves it alone. `None` for an
+    /// empty, compressed, sealed or closing batch.
+    pub(crate) fn take_for_close(&mut self) -> Option<BatchWriter> {
+        if self.writer.as_ref()?.is_empty() || self.is_closed() {
+            return None;
+        }
+        self.closing = true;
+        self.writer.take()
+    }
+
+    /// Gives a closing batch its (compressed) writer back.
+    pub(crate) fn put_back_writer(&mut self, writer: BatchWriter) {
+        debug_assert!(self.closing && self.writer.is_none());
+        self.writer = Some(writer);
+        self.closing = false;
+    }
+
+    /// Whether the appending thread is compressing the batch now.
+    pub(crate) fn is_closing(&self) -> bool {
+        self.closing
+    }
+
+    /// Whether the batch was compressed when it closed (it takes no more
+    /// records and is ready to go).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.writer.as_ref().is_some_and(BatchWriter::is_compressed)
+    }
+
     /// Closes the batch and encodes it with `options` (idempotence fields
     /// included). A sealed batch is re-stamped instead (new epoch/sequence).
     pub(crate) fn seal(&mut self, options: &BatchOptions) -> Result<(), CompressionError> {
@@ -179,7 +213,7 @@ impl ProducerBatch {
         self.producer_epoch = options.producer_epoch;
         self.base_sequence = options.base_sequence;
         if let Some(w) = self.writer.take() {
-            self.uncompressed_size = w.size_in_bytes();
+            self.uncompressed_size = w.uncompressed_size();
             self.sealed = Some(Arc::new(w.finish(options)?));
         } else if let Some(bytes) = self.sealed.as_mut() {
             // Copies only if the network still holds the old bytes.

@@ -26,7 +26,7 @@ pub(crate) mod memory;
 use crate::delivery::{BatchResult, Callback, Outcome, RecordInfo};
 use crate::error::Error;
 use crate::hash::FastMap;
-use crate::record_batch::BATCH_HEADER_SIZE;
+use crate::record_batch::{BatchWriter, Compression, BATCH_HEADER_SIZE};
 use batch::ProducerBatch;
 pub(crate) use batch::RecordRef;
 use memory::BufferPool;
@@ -88,6 +88,13 @@ pub(crate) struct Appended {
     pub(crate) batch_full: bool,
 }
 
+/// A full batch's writer, out of its batch (found again by its result's
+/// address) while the appending thread compresses it.
+struct Closing {
+    key: usize,
+    writer: BatchWriter,
+}
+
 /// Why `append` refused a record; the caller still owns it.
 pub(crate) enum AppendError {
     /// No memory within the deadline.
@@ -99,6 +106,10 @@ pub(crate) enum AppendError {
 /// All partition queues plus the memory budget.
 pub(crate) struct Accumulator {
     batch_size: usize,
+    /// `compression.type` and its level: a batch that takes no more records
+    /// is compressed by the thread that filled it (see `close`).
+    compression: Compression,
+    compression_level: Option<i32>,
     topics: RwLock<FastMap<String, Arc<TopicQueues>>>,
     pub(crate) pool: BufferPool,
     incomplete: Mutex<HashMap<usize, Arc<BatchResult>>>,
@@ -110,11 +121,55 @@ impl Accumulator {
     pub(crate) fn new(batch_size: usize, buffer_memory: usize) -> Self {
         Accumulator {
             batch_size,
+            compression: Compression::None,
+            compression_level: None,
             topics: RwLock::new(FastMap::default()),
             pool: BufferPool::new(buffer_memory),
             incomplete: Mutex::new(HashMap::new()),
             flushes: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
+        }
+    }
+
+    /// The same accumulator compressing full batches with `codec` at
+    /// `level` in the appending thread.
+    pub(crate) fn with_compression(mut self, codec: Compression, level: Option<i32>) -> Self {
+        self.compression = codec;
+        self.compression_level = level;
+        self
+    }
+
+    /// Takes the writer of a batch that takes no more records, with a
+    /// codec, to compress it once the partition lock is released.
+    fn take_for_close(&self, batch: &mut ProducerBatch) -> Option<Closing> {
+        if self.compression == Compression::None {
+            return None;
+        }
+        let key = Arc::as_ptr(&batch.result) as usize;
+        batch.take_for_close().map(|writer| Closing { key, writer })
+    }
+
+    /// Compresses a closing batch's records in this (appending) thread, as
+    /// the Java client does, not in the sender thread, then gives the
+    /// writer back to its batch (its uncompressed buffer goes to the free
+    /// list). A batch that completed meanwhile (expired, aborted) is gone:
+    /// the writer is dropped.
+    fn finish_close(&self, queue: &Mutex<PartitionQueue>, closing: Option<Closing>) {
+        let Some(Closing { key, mut writer }) = closing else {
+            return;
+        };
+        // A failure leaves the writer uncompressed: sealing reports it.
+        if let Ok(Some(buf)) = writer.compress(self.compression, self.compression_level) {
+            self.pool.give_buffer(buf);
+        }
+        let mut q = queue.lock();
+        if let Some(b) = q
+            .batches
+            .iter_mut()
+            .rev()
+            .find(|b| Arc::as_ptr(&b.result) as usize == key)
+        {
+            b.put_back_writer(writer);
         }
     }
 
@@ -184,7 +239,11 @@ impl Accumulator {
                     continue; // the topic was forgotten: its new queues
                 }
                 if let Some(done) = self.locked_try_append(&mut q, record) {
-                    return Ok(self.appended(&mut q, done, false, info, &mut callback, cb_cost));
+                    let (appended, closing) =
+                        self.appended(&mut q, done, false, info, &mut callback, cb_cost);
+                    drop(q);
+                    self.finish_close(queue, closing);
+                    return Ok(appended);
                 }
             }
             let reserve = self.batch_size.max(record.size + BATCH_HEADER_SIZE);
@@ -205,9 +264,11 @@ impl Accumulator {
             }
             // Another caller may have opened a batch while we waited.
             if let Some(done) = self.locked_try_append(&mut q, record) {
-                let appended = self.appended(&mut q, done, false, info, &mut callback, cb_cost);
+                let (appended, closing) =
+                    self.appended(&mut q, done, false, info, &mut callback, cb_cost);
                 drop(q);
                 self.pool.release(reserve);
+                self.finish_close(queue, closing);
                 return Ok(appended);
             }
             let buf = self.pool.take_buffer(reserve);
@@ -216,11 +277,21 @@ impl Accumulator {
             let index = batch
                 .try_append(record, usize::MAX)
                 .expect("an empty batch takes any record");
+            // The batch before it is full: it closes.
+            let before = q
+                .batches
+                .back_mut()
+                .and_then(|full| self.take_for_close(full));
             self.incomplete
                 .lock()
                 .insert(Arc::as_ptr(&batch.result) as usize, batch.result.clone());
             q.batches.push_back(batch);
-            return Ok(self.appended(&mut q, index, true, info, &mut callback, cb_cost));
+            let (appended, closing) =
+                self.appended(&mut q, index, true, info, &mut callback, cb_cost);
+            drop(q);
+            self.finish_close(queue, before);
+            self.finish_close(queue, closing);
+            return Ok(appended);
         }
     }
 
@@ -238,19 +309,26 @@ impl Accumulator {
         info: impl Fn(u32) -> RecordInfo,
         callback: &mut Option<Callback>,
         cb_cost: usize,
-    ) -> Appended {
+    ) -> (Appended, Option<Closing>) {
         let b = q.batches.back_mut().expect("just appended");
         let info = info(index);
         if let Some(cb) = callback.take() {
             b.add_callback(info.clone(), cb);
             b.reserved += cb_cost;
         }
-        Appended {
+        let batch_full = b.size() >= self.batch_size;
+        let appended = Appended {
             result: b.result.clone(),
             info,
             new_batch,
-            batch_full: b.size() >= self.batch_size,
-        }
+            batch_full,
+        };
+        let closing = if batch_full {
+            self.take_for_close(b)
+        } else {
+            None
+        };
+        (appended, closing)
     }
 
     /// Every topic's queues (a snapshot of the map; the queues are shared).
@@ -408,6 +486,64 @@ mod tests {
         assert_eq!(q.batches.iter().map(|b| b.record_count).sum::<u32>(), 30);
         assert_eq!(acc.pool.used(), 1024 * q.batches.len());
         assert_eq!(acc.incomplete_count(), q.batches.len());
+    }
+
+    #[cfg(feature = "gzip")]
+    #[test]
+    fn full_batches_are_compressed_by_the_appending_thread() {
+        let acc = Accumulator::new(1024, 64 * 1024).with_compression(Compression::Gzip, None);
+        for _ in 0..30 {
+            assert!(append(&acc, 0, &[7; 100], None));
+        }
+        let q = acc.queue("t", 0).unwrap();
+        let q = q.lock();
+        let (last, full) = q.batches.as_slices().0.split_last().unwrap();
+        assert!(!full.is_empty());
+        for b in full {
+            assert!(b.is_closed(), "a full batch is compressed when it closes");
+            assert!(b.size() < 200, "30 equal records compress: {}", b.size());
+        }
+        assert!(!last.is_closed(), "the open batch still takes records");
+        assert_eq!(q.batches.iter().map(|b| b.record_count).sum::<u32>(), 30);
+    }
+
+    #[cfg(feature = "gzip")]
+    #[test]
+    fn a_closing_batch_gets_its_writer_back_unless_it_completed_meanwhile() {
+        let acc = Accumulator::new(1024, 64 * 1024).with_compression(Compression::Gzip, None);
+        for p in 0..2 {
+            assert!(append(&acc, p, &[7; 100], None));
+        }
+        for (p, completes) in [(0, false), (1, true)] {
+            let q = acc.queue("t", p).unwrap();
+            let closing = {
+                let mut g = q.lock();
+                let b = g.batches.back_mut().unwrap();
+                let c = acc.take_for_close(b);
+                assert!(c.is_some() && b.is_closing() && !b.is_closed());
+                assert!(
+                    b.try_append(&RecordRef::new(1, None, Some(b"x"), &[]), 1024)
+                        .is_none(),
+                    "a closing batch takes no records"
+                );
+                c
+            };
+            // Meanwhile the sender may complete it (delivery timeout).
+            let gone = completes.then(|| q.lock().batches.pop_front().unwrap());
+            acc.finish_close(&q, closing);
+            match gone {
+                None => {
+                    let g = q.lock();
+                    let b = g.batches.front().unwrap();
+                    assert!(b.is_closed() && !b.is_closing());
+                }
+                Some(mut b) => {
+                    assert!(q.lock().batches.is_empty());
+                    acc.release(&mut b);
+                    b.fail(Error::Fatal("test".into()));
+                }
+            }
+        }
     }
 
     #[test]

@@ -96,6 +96,9 @@ pub struct BatchWriter {
     record_count: i32,
     base_timestamp: i64,
     max_timestamp: i64,
+    /// Set by [`compress`](Self::compress): the codec of the records
+    /// section and its size before compression.
+    compressed: Option<(Compression, usize)>,
 }
 
 impl Default for BatchWriter {
@@ -174,6 +177,7 @@ impl BatchWriter {
             record_count: 0,
             base_timestamp: -1,
             max_timestamp: -1,
+            compressed: None,
         }
     }
 
@@ -192,6 +196,18 @@ impl BatchWriter {
     /// few bytes larger (codec framing).
     pub fn size_in_bytes(&self) -> usize {
         self.buf.len()
+    }
+
+    /// The batch size before compression (header plus records); the same
+    /// as [`size_in_bytes`](Self::size_in_bytes) until
+    /// [`compress`](Self::compress).
+    pub fn uncompressed_size(&self) -> usize {
+        self.compressed.map_or(self.buf.len(), |(_, n)| n)
+    }
+
+    /// Whether [`compress`](Self::compress) closed the writer.
+    pub fn is_compressed(&self) -> bool {
+        self.compressed.is_some()
     }
 
     /// The buffer's capacity in bytes, for memory accounting.
@@ -267,6 +283,10 @@ impl BatchWriter {
         value: Option<&[u8]>,
         headers: &[Header],
     ) -> usize {
+        assert!(
+            self.compressed.is_none(),
+            "BatchWriter::append after compress"
+        );
         if self.record_count == 0 {
             self.base_timestamp = timestamp_ms;
             self.max_timestamp = timestamp_ms;
@@ -332,8 +352,10 @@ impl BatchWriter {
             record_count,
             base_timestamp,
             max_timestamp,
+            compressed,
         } = self;
-        let codec = options.compression;
+        // Compressed already: the codec it was compressed with.
+        let codec = compressed.map_or(options.compression, |(c, _)| c);
         let mut attributes = i16::from(codec.code());
         if options.transactional {
             attributes |= TRANSACTIONAL_BIT;
@@ -353,27 +375,66 @@ impl BatchWriter {
             let len = buf.len();
             return Err(CompressionError::InputTooLarge { codec, len });
         }
-        if codec == Compression::None {
+        if codec == Compression::None || compressed.is_some() {
             write_header(&mut buf, &fields);
             return Ok(buf);
         }
-        if !codec.is_available() {
-            return Err(CompressionError::Unavailable(codec));
-        }
-        let records = &buf[BATCH_HEADER_SIZE..];
-        let mut out =
-            Vec::with_capacity(BATCH_HEADER_SIZE + compressed_bound(codec, records.len()));
-        out.resize(BATCH_HEADER_SIZE, 0);
-        let level = options.compression_level.or(codec.default_level());
-        compress_into_level(codec, level.unwrap_or(0), records, &mut out)?;
-        if too_large(out.len()) {
-            let len = out.len();
-            return Err(CompressionError::InputTooLarge { codec, len });
-        }
-        out.shrink_to_fit();
+        let mut out = compress_records(&buf, codec, options.compression_level)?;
         write_header(&mut out, &fields);
         Ok(out)
     }
+
+    /// Compresses the records section now (the writer takes no more
+    /// records), so that [`finish`](Self::finish) only writes the header:
+    /// the producer compresses a batch in the thread that filled it, off
+    /// the sender thread. `finish` then uses `codec` whatever its options
+    /// say. Returns the uncompressed buffer, for reuse. `Compression::None`
+    /// or a second call does nothing (and returns `None`).
+    ///
+    /// # Errors
+    ///
+    /// As [`finish`](Self::finish); the writer is unchanged then.
+    pub fn compress(
+        &mut self,
+        codec: Compression,
+        level: Option<i32>,
+    ) -> Result<Option<Vec<u8>>, CompressionError> {
+        if codec == Compression::None || self.compressed.is_some() {
+            return Ok(None);
+        }
+        let out = compress_records(&self.buf, codec, level)?;
+        self.compressed = Some((codec, self.buf.len()));
+        Ok(Some(std::mem::replace(&mut self.buf, out)))
+    }
+}
+
+/// `buf` (header space and records) with its records section compressed
+/// behind fresh header space, in one allocation sized to the codec's bound
+/// (then shrunk).
+fn compress_records(
+    buf: &[u8],
+    codec: Compression,
+    level: Option<i32>,
+) -> Result<Vec<u8>, CompressionError> {
+    let too_large = |len: usize| len - LENGTH_FIELD_END > i32::MAX as usize;
+    if too_large(buf.len()) {
+        let len = buf.len();
+        return Err(CompressionError::InputTooLarge { codec, len });
+    }
+    if !codec.is_available() {
+        return Err(CompressionError::Unavailable(codec));
+    }
+    let records = &buf[BATCH_HEADER_SIZE..];
+    let mut out = Vec::with_capacity(BATCH_HEADER_SIZE + compressed_bound(codec, records.len()));
+    out.resize(BATCH_HEADER_SIZE, 0);
+    let level = level.or(codec.default_level());
+    compress_into_level(codec, level.unwrap_or(0), records, &mut out)?;
+    if too_large(out.len()) {
+        let len = out.len();
+        return Err(CompressionError::InputTooLarge { codec, len });
+    }
+    out.shrink_to_fit();
+    Ok(out)
 }
 
 /// Writes `v` as LEB128 into `buf` at `at`; returns the new position.
@@ -560,5 +621,41 @@ mod tests {
                 assert_eq!(r, Err(CompressionError::Unavailable(c)));
             }
         }
+    }
+
+    /// Compressing early (the appending thread) and stamping later (the
+    /// sender) gives the same bytes as compressing while stamping.
+    #[test]
+    fn compress_then_finish_equals_finish_with_the_codec() {
+        for c in Compression::ALL.into_iter().filter(|c| c.is_available()) {
+            let mut w = BatchWriter::with_capacity(16 * 1024);
+            for i in 0..300u32 {
+                let value = format!("record {} of a compressible batch", i % 17);
+                w.append(i64::from(i), Some(b"k"), Some(value.as_bytes()), &[]);
+            }
+            let opts = BatchOptions::idempotent(7, 1, 42).with_compression(c);
+            let direct = w.clone().finish(&opts).unwrap();
+            let size = w.size_in_bytes();
+            let mut early = w.clone();
+            let old = early.compress(c, None).unwrap();
+            assert_eq!(old.is_some(), c != Compression::None, "{c}");
+            assert_eq!(early.uncompressed_size(), size);
+            assert_eq!(early.is_compressed(), c != Compression::None);
+            assert_eq!(early.compress(c, None).unwrap(), None, "once");
+            // The stamp's options may omit the codec: it is the batch's.
+            let stamped = early.finish(&BatchOptions::idempotent(7, 1, 42)).unwrap();
+            assert_eq!(stamped, direct, "{c}");
+            assert_eq!(read_batches(&stamped).unwrap()[0].records.len(), 300);
+        }
+    }
+
+    #[cfg(feature = "gzip")]
+    #[test]
+    #[should_panic(expected = "append after compress")]
+    fn no_append_after_compress() {
+        let mut w = BatchWriter::new();
+        w.append(1, None, Some(b"x"), &[]);
+        w.compress(Compression::Gzip, None).unwrap();
+        w.append(1, None, Some(b"y"), &[]);
     }
 }

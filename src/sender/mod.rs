@@ -86,7 +86,10 @@ impl Shared {
     /// The state of a new producer with `config`.
     pub(crate) fn new(config: Arc<ProducerConfig>) -> Self {
         Shared {
-            acc: Arc::new(Accumulator::new(config.batch_size, config.buffer_memory)),
+            acc: Arc::new(
+                Accumulator::new(config.batch_size, config.buffer_memory)
+                    .with_compression(config.compression, config.compression_level()),
+            ),
             cluster: Arc::new(ClusterView::default()),
             metrics: Arc::new(Metrics::new(
                 config.metrics_sample_window,

@@ -148,6 +148,11 @@ impl<N: Network> Sender<N> {
                         continue;
                     };
                     used = true;
+                    // Its appending thread is compressing it: it comes back
+                    // with a wake-up (the append reports the batch full).
+                    if head.is_closing() {
+                        continue;
+                    }
                     if bumping && !self.resolves_before_bump(head) {
                         continue;
                     }
@@ -162,7 +167,9 @@ impl<N: Network> Sender<N> {
                             continue;
                         }
                     } else {
-                        let full = q.batches.len() > 1 || head.size() >= cfg.batch_size;
+                        let full = q.batches.len() > 1
+                            || head.size() >= cfg.batch_size
+                            || head.is_closed();
                         let linger_end = saturating_add(head.created, cfg.linger);
                         if !(full || flushing || now >= linger_end) {
                             wake.at(linger_end);
