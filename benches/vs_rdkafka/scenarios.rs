@@ -84,6 +84,14 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
         s.codec = codec.into();
         add("codec", codec.to_owned(), 6, None, s);
     }
+    // Compression in the callers' threads (ours compresses a batch in the
+    // thread that fills it).
+    for codec in ["gzip", "zstd"] {
+        let mut s = base(for_size(100));
+        s.codec = codec.into();
+        s.threads = 4;
+        add("codec_threads", format!("{codec}, 4 threads"), 6, None, s);
+    }
     for (acks, idem) in [("1", false), ("0", false)] {
         let mut s = base(for_size(100));
         s.acks = acks.into();
