@@ -62,6 +62,7 @@ pub(crate) mod sender;
 pub(crate) mod sequence;
 pub mod serializer;
 pub mod transaction;
+pub(crate) mod wait;
 
 // The layers below the producer: the clock, the network, the wire protocol
 // and the record-batch codec. They are public only so that the crate's own

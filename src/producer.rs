@@ -19,6 +19,7 @@ use crate::record::{PartitionInfo, ProducerRecord, RecordMetadata};
 use crate::record_batch::BATCH_HEADER_SIZE;
 use crate::sender::{self, CloseRequest, Shared};
 use crate::serializer::{DefaultSerializer, Serializer};
+use crate::wait::Bound;
 use parking_lot::Mutex;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -351,13 +352,8 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn send(&self, record: ProducerRecord<K, V>) -> Result<DeliveryHandle, SendError<K, V>> {
-        let now = Instant::now();
-        self.send_inner(
-            record,
-            now,
-            now.checked_add(self.shared.config.max_block),
-            None,
-        )
+        let bound = Bound::timeout(self.shared.config.max_block);
+        self.send_inner(record, &bound, None)
     }
 
     /// Like [`send`](Self::send) but never blocks: an unknown topic or a full
@@ -382,8 +378,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         &self,
         record: ProducerRecord<K, V>,
     ) -> Result<DeliveryHandle, SendError<K, V>> {
-        let now = Instant::now();
-        self.send_inner(record, now, Some(now), None)
+        self.send_inner(record, &Bound::no_wait(), None)
     }
 
     /// Like [`send`](Self::send) with its own bound instead of `max.block.ms`.
@@ -405,8 +400,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         record: ProducerRecord<K, V>,
         timeout: Duration,
     ) -> Result<DeliveryHandle, SendError<K, V>> {
-        let now = Instant::now();
-        self.send_inner(record, now, now.checked_add(timeout), None)
+        self.send_inner(record, &Bound::timeout(timeout), None)
     }
 
     /// Like [`send`](Self::send), blocking until `deadline` at most.
@@ -427,7 +421,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         record: ProducerRecord<K, V>,
         deadline: Instant,
     ) -> Result<DeliveryHandle, SendError<K, V>> {
-        self.send_inner(record, Instant::now(), Some(deadline), None)
+        self.send_inner(record, &Bound::until(deadline), None)
     }
 
     /// Sends a record and calls `callback` once with its result, on the
@@ -465,9 +459,8 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         record: ProducerRecord<K, V>,
         callback: impl FnOnce(Result<RecordMetadata, DeliveryError>) + Send + 'static,
     ) -> Result<(), SendError<K, V>> {
-        let now = Instant::now();
-        let deadline = now.checked_add(self.shared.config.max_block);
-        self.send_inner(record, now, deadline, Some(Box::new(callback)))
+        let bound = Bound::timeout(self.shared.config.max_block);
+        self.send_inner(record, &bound, Some(Box::new(callback)))
             .map(drop)
     }
 
@@ -543,12 +536,11 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         &self,
         record: ProducerRecord<&'a [u8], &'a [u8]>,
     ) -> Result<DeliveryHandle, SendError<&'a [u8], &'a [u8]>> {
-        let now = Instant::now();
-        let deadline = now.checked_add(self.shared.config.max_block);
+        let bound = Bound::timeout(self.shared.config.max_block);
         let callback = self.interceptors.wrap(None);
         let (key, value) = (record.key, record.value);
         let borrowed = move |_: &str| Ok((key.map(Cow::Borrowed), value.map(Cow::Borrowed)));
-        match self.append(&record, borrowed, now, deadline, callback) {
+        match self.append(&record, borrowed, &bound, callback) {
             Ok(handle) => Ok(handle),
             Err(error) => Err(self.refuse(error, record)),
         }
@@ -569,8 +561,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
     fn send_inner(
         &self,
         mut record: ProducerRecord<K, V>,
-        now: Instant,
-        deadline: Option<Instant>,
+        bound: &Bound,
         callback: Option<Callback>,
     ) -> Result<DeliveryHandle, SendError<K, V>> {
         self.interceptors.on_send(&mut record);
@@ -587,7 +578,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
             Ok((key, value))
         };
         // One call site, so that `append` stays inlined.
-        match self.append(&record, serialize, now, deadline, callback) {
+        match self.append(&record, serialize, bound, callback) {
             Ok(handle) => Ok(handle),
             Err(error) => Err(self.refuse(error, record)),
         }
@@ -599,8 +590,7 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         &self,
         record: &'r ProducerRecord<RK, RV>,
         serialize: impl FnOnce(&str) -> Result<Serialized<'r>, Error>,
-        started: Instant,
-        deadline: Option<Instant>,
+        bound: &Bound,
         callback: Option<Callback>,
     ) -> Result<DeliveryHandle, Error> {
         let cfg = &self.shared.config;
@@ -623,10 +613,16 @@ impl<K: 'static, V: 'static> Producer<K, V> {
             self.partitioner.forget_topic(&forgotten);
         }
         let topic = &record.topic;
-        let meta = self
-            .shared
-            .cluster
-            .wait_for_topic(topic, started, deadline, &*self.wake)?;
+        // The clock is read for the bound only when the topic is unknown.
+        let meta = match self.shared.cluster.topic(topic) {
+            Some(meta) => meta,
+            None => self.shared.cluster.wait_for_topic(
+                topic,
+                bound.started(),
+                bound.deadline(),
+                &*self.wake,
+            )?,
+        };
         let (key, value) = serialize(topic)?;
         let count = meta.partitions.len() as i32;
         let partition = match record.partition {
@@ -658,8 +654,6 @@ impl<K: 'static, V: 'static> Producer<K, V> {
             }
         };
         let timestamp = record.timestamp.unwrap_or_else(now_ms);
-        // `linger.ms` and `delivery.timeout.ms` count on the sender's clock.
-        let created = self.clock.now();
         let rec = RecordRef::new(timestamp, key.as_deref(), value.as_deref(), &record.headers);
         let size = rec.size + BATCH_HEADER_SIZE;
         for (max, property) in [
@@ -677,10 +671,12 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         let appended = self
             .shared
             .acc
-            .append(topic, partition, count, &rec, deadline, created, callback)
+            // A new batch is stamped on the sender's clock (`linger.ms`,
+            // `delivery.timeout.ms` count on it).
+            .append(topic, partition, count, &rec, bound, &*self.clock, callback)
             .map_err(|e| match e {
                 AppendError::BufferFull => Error::BufferFull {
-                    waited: started.elapsed(),
+                    waited: bound.waited(),
                 },
                 AppendError::Closed => Error::Closed {
                     may_have_persisted: false,

@@ -1,6 +1,7 @@
 //! `buffer.memory` accounting: callers reserve bytes for a new batch and block
 //! (without spinning) until enough is released or their deadline passes.
 
+use crate::wait::Bound;
 use parking_lot::{Condvar, Mutex};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -137,6 +138,22 @@ impl BufferPool {
             self.wait_ns.fetch_add(ns, Ordering::Relaxed);
         }
         result
+    }
+
+    /// Reserves `n` bytes within `bound`, whose clock is read only if the
+    /// bytes are not free at once.
+    pub(crate) fn reserve_within(&self, n: usize, bound: &Bound) -> bool {
+        if n <= self.total {
+            let mut used = self.used.lock();
+            if *used + n <= self.total {
+                *used += n;
+                let now_used = *used;
+                drop(used);
+                self.trim(now_used);
+                return true;
+            }
+        }
+        self.reserve(n, bound.deadline())
     }
 
     /// Gives `n` bytes back and wakes blocked callers.

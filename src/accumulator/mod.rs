@@ -23,10 +23,12 @@
 pub(crate) mod batch;
 pub(crate) mod memory;
 
+use crate::clock::Clock;
 use crate::delivery::{BatchResult, Callback, Outcome, RecordInfo};
 use crate::error::Error;
 use crate::hash::FastMap;
 use crate::record_batch::{BatchWriter, Compression, BATCH_HEADER_SIZE};
+use crate::wait::Bound;
 use batch::ProducerBatch;
 pub(crate) use batch::RecordRef;
 use memory::BufferPool;
@@ -34,7 +36,6 @@ use parking_lot::{Mutex, RwLock};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// The batches of one partition, oldest first.
 #[derive(Default)]
@@ -198,9 +199,8 @@ impl Accumulator {
     }
 
     /// Appends one record to `topic`/`partition`, creating a batch when the
-    /// open one is full (a new batch is stamped `created`, on the
-    /// producer's clock). Blocks for memory until `deadline` (`None`: no
-    /// deadline; `Some(now)`: does not block).
+    /// open one is full (a new batch is stamped with `clock`, the
+    /// producer's clock, read only then). Blocks for memory within `bound`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn append(
         &self,
@@ -208,8 +208,8 @@ impl Accumulator {
         partition: i32,
         partition_count: i32,
         record: &RecordRef<'_>,
-        deadline: Option<Instant>,
-        created: Instant,
+        bound: &Bound,
+        clock: &dyn Clock,
         callback: Option<Callback>,
     ) -> Result<Appended, AppendError> {
         if self.closed.load(Ordering::Acquire) {
@@ -219,7 +219,7 @@ impl Accumulator {
         // A callback (and what it captures) lives in the batch until it
         // runs: it counts against `buffer.memory` too.
         let cb_cost = callback.as_ref().map_or(0, callback_cost);
-        if cb_cost > 0 && !self.pool.reserve(cb_cost, deadline) {
+        if cb_cost > 0 && !self.pool.reserve_within(cb_cost, bound) {
             return Err(AppendError::BufferFull);
         }
         loop {
@@ -247,7 +247,7 @@ impl Accumulator {
                 }
             }
             let reserve = self.batch_size.max(record.size + BATCH_HEADER_SIZE);
-            if !self.pool.reserve(reserve, deadline) {
+            if !self.pool.reserve_within(reserve, bound) {
                 self.pool.release(cb_cost);
                 return Err(AppendError::BufferFull);
             }
@@ -273,7 +273,7 @@ impl Accumulator {
             }
             let buf = self.pool.take_buffer(reserve);
             let mut batch =
-                ProducerBatch::with_buffer(tq.name.clone(), partition, buf, reserve, created);
+                ProducerBatch::with_buffer(tq.name.clone(), partition, buf, reserve, clock.now());
             let index = batch
                 .try_append(record, usize::MAX)
                 .expect("an empty batch takes any record");
@@ -465,12 +465,21 @@ impl Accumulator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use crate::clock::SystemClock;
+    use std::time::{Duration, Instant};
 
     fn append(acc: &Accumulator, p: i32, value: &[u8], deadline: Option<Instant>) -> bool {
         let r = RecordRef::new(1, None, Some(value), &[]);
-        acc.append("t", p, 2, &r, deadline, Instant::now(), None)
-            .is_ok()
+        acc.append(
+            "t",
+            p,
+            2,
+            &r,
+            &Bound::from_deadline(deadline),
+            &SystemClock,
+            None,
+        )
+        .is_ok()
     }
 
     #[test]
@@ -572,11 +581,27 @@ mod tests {
         let r = RecordRef::new(1, None, Some(b"v"), &[]);
         let now = Instant::now();
         assert!(acc
-            .append("t", 0, 1, &r, Some(now), now, Some(Box::new(cb)))
+            .append(
+                "t",
+                0,
+                1,
+                &r,
+                &Bound::until(now),
+                &SystemClock,
+                Some(Box::new(cb))
+            )
             .is_ok());
         let used = acc.pool.used();
         assert!(used >= 1024 + 8192, "the callback is not counted: {used}");
-        let again = acc.append("t", 0, 1, &r, Some(now), now, Some(Box::new(cb)));
+        let again = acc.append(
+            "t",
+            0,
+            1,
+            &r,
+            &Bound::until(now),
+            &SystemClock,
+            Some(Box::new(cb)),
+        );
         assert!(
             matches!(again, Err(AppendError::BufferFull)),
             "a second 8 KiB callback does not fit in 16 KiB"
@@ -608,9 +633,13 @@ mod tests {
         let r = RecordRef::new(1, None, Some(b"small"), &[]);
         let now = Instant::now();
         for p in 0..2 {
-            assert!(acc.append("t", p, 3, &r, Some(now), now, None).is_ok());
+            assert!(acc
+                .append("t", p, 3, &r, &Bound::until(now), &SystemClock, None)
+                .is_ok());
         }
-        assert!(acc.append("t", 2, 3, &r, Some(now), now, None).is_err());
+        assert!(acc
+            .append("t", 2, 3, &r, &Bound::until(now), &SystemClock, None)
+            .is_err());
         // Sealing and shrinking partition 0's batch gives back all but its size.
         let q = acc.queue("t", 0).unwrap();
         let mut batch = q.lock().batches.pop_front().unwrap();
@@ -622,7 +651,9 @@ mod tests {
         assert_eq!(batch.wire(), &wire[..], "the same bytes");
         assert_eq!(batch.reserved, wire.len());
         assert_eq!(acc.pool.used(), 16 * 1024 + wire.len());
-        assert!(acc.append("t", 2, 3, &r, Some(now), now, None).is_ok());
+        assert!(acc
+            .append("t", 2, 3, &r, &Bound::until(now), &SystemClock, None)
+            .is_ok());
         // Completing it returns the rest; the small copy is not kept for reuse.
         acc.release(&mut batch);
         assert_eq!(acc.pool.used(), 2 * 16 * 1024);

@@ -256,8 +256,8 @@ impl Harness {
                 partition,
                 2,
                 &RecordRef::new(1_000, None, Some(value), &[]),
-                None,
-                created,
+                &crate::wait::Bound::forever(),
+                &At(created),
                 None,
             )
             .ok()
@@ -793,8 +793,8 @@ fn message_too_large_splits_the_batch_keeping_sequences_and_handles() {
             0,
             2,
             &RecordRef::new(1_000, None, Some(b"cb"), &[]),
-            None,
-            h.clock.now(),
+            &crate::wait::Bound::forever(),
+            &h.clock,
             Some(Box::new(move |r| tx.send(r).unwrap())),
         )
         .ok()
@@ -830,4 +830,13 @@ fn message_too_large_splits_the_batch_keeping_sequences_and_handles() {
     );
     assert_eq!(h.shared.acc.incomplete_count(), 0);
     assert_eq!(h.shared.acc.pool.used(), 0);
+}
+
+/// A clock stopped at one instant: the stamp of a batch the harness opens.
+struct At(Instant);
+
+impl crate::clock::Clock for At {
+    fn now(&self) -> Instant {
+        self.0
+    }
 }

@@ -7,7 +7,6 @@
 
 use super::tests::{harness, no_idempotence, produce_ok, Harness, TOPIC};
 use crate::accumulator::RecordRef;
-use crate::clock::Clock;
 use crate::delivery::DeliveryHandle;
 use crate::protocol::messages::produce::ProduceRequest;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -32,8 +31,8 @@ fn append(h: &Harness, partition: i32, what: &'static str) -> Tracked {
             partition,
             2,
             &RecordRef::new(1_000, None, Some(&[5; 600]), &[]),
-            None,
-            h.clock.now(),
+            &crate::wait::Bound::forever(),
+            &h.clock,
             Some(Box::new(move |_| {
                 counter.fetch_add(1, Ordering::SeqCst);
             })),

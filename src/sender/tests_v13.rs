@@ -5,7 +5,6 @@ use super::tests::{
     done, harness_with, metadata, no_idempotence, produce_answer, produce_ok, Harness, Sent, TOPIC,
 };
 use crate::accumulator::RecordRef;
-use crate::clock::Clock;
 use crate::delivery::DeliveryHandle;
 use crate::net::FakeNetwork;
 use crate::protocol::messages::api_versions::ApiVersionsResponse;
@@ -61,8 +60,8 @@ fn append_to(h: &Harness, topic: &str, partition: i32, value: &[u8]) -> Delivery
             partition,
             2,
             &RecordRef::new(1_000, None, Some(value), &[]),
-            None,
-            h.clock.now(),
+            &crate::wait::Bound::forever(),
+            &h.clock,
             None,
         )
         .ok()
