@@ -124,6 +124,10 @@ def ratio(a, b):
     return f"{a / b:.2f}×"
 
 
+def bold(x):
+    return x if x == "—" else f"**{x}**"
+
+
 def failures():
     return [r for r in runs if "error" in r]
 
@@ -216,7 +220,7 @@ for group, bs in (("size", "16384"), ("size_1mb", "1000000")):
         tp = None if a is None or r is None else a / r >= 1.25
         cpu = None if ca is None or cr is None else ca / cr <= 0.6
         mark = lambda ok: "no data" if ok is None else ("met" if ok else "not met")
-        cells += [f"**{ratio(a, r)}** {mark(tp)}", f"**{ratio(ca, cr)}** {mark(cpu)}"]
+        cells += [f"{bold(ratio(a, r))} {mark(tp)}", f"{bold(ratio(ca, cr))} {mark(cpu)}"]
         both = None if tp is None or cpu is None else tp and cpu
         verdicts.append(f"- batch.size={bs}, vs {NAME[p]}: **{mark(both)}**")
     w(f"| {bs} | " + " | ".join(f"{rate(q[c][0])}{spread(group, '100 B', 'kafka', c, 'rps')}" for c in CLIENTS)
@@ -237,9 +241,9 @@ def row_cells(group, s, b, mbps):
     cells = [f"{rate(q[c]['rps'])}{spread(group, s, b, c, 'rps')}" for c in CLIENTS]
     if mbps:
         cells.insert(1, num(q["ours"]["mbps"]))
-    cells += [f"**{ratio(q['ours']['rps'], q[p]['rps'])}**" for p in PEERS]
+    cells += [bold(ratio(q['ours']['rps'], q[p]['rps'])) for p in PEERS]
     cells += [num(q[c]["cpu_us_per_record"]) for c in CLIENTS]
-    cells += [f"**{ratio(q['ours']['cpu_us_per_record'], q[p]['cpu_us_per_record'])}**" for p in PEERS]
+    cells += [bold(ratio(q['ours']['cpu_us_per_record'], q[p]['cpu_us_per_record'])) for p in PEERS]
     return q, cells
 
 
@@ -425,9 +429,9 @@ if sc:
             for c in CLIENTS:
                 cells += [num(q[c]["lat_p50_us"]), num(q[c]["lat_p99_us"])]
             for k in ("lat_p50_us", "lat_p99_us"):
-                cells += [f"**{ratio(q['ours'][k], q[p][k])}**" for p in PEERS]
+                cells += [bold(ratio(q['ours'][k], q[p][k])) for p in PEERS]
             cells += [num(q[c]["cpu_us_per_record"]) for c in CLIENTS]
-            cells += [f"**{ratio(q['ours']['cpu_us_per_record'], q[p]['cpu_us_per_record'])}**" for p in PEERS]
+            cells += [bold(ratio(q['ours']['cpu_us_per_record'], q[p]['cpu_us_per_record'])) for p in PEERS]
             w(f"| {s.split('=')[1]} | {BROKER_NAME[b]} | " + " | ".join(cells) + " |")
     w("")
 
