@@ -404,7 +404,7 @@ throughput_table("partitions", "Partitions (100 B records, keyed)",
                  "ours and rdkafka: 10-byte keys from a pool of 10 000 (ours: murmur2; librdkafka: its "
                  "default consistent_random); Java: `ProducerPerformance --key-distribution random "
                  "--record-key-range 10000` (decimal keys of 1–4 bytes, murmur2). A quarter of the usual "
-                 "record count.", "topic")
+                 "record count (1000 partitions: a twentieth, as the peers send about 1000 records/s there on Kafka).", "topic")
 
 # ------------------------------------------------------------------ latency
 sc = scenarios("latency")

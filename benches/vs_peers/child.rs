@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long one run may take.
-const TIMEOUT: Duration = Duration::from_secs(300);
+const TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Runs `spec` in a child process and returns its `RESULT` pairs.
 pub fn run_child(spec: &Spec) -> Result<BTreeMap<String, String>, String> {
