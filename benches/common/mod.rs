@@ -1,4 +1,4 @@
-//! What the rdkafka comparisons share (`vs_rdkafka`, `tls_vs_rdkafka`),
+//! What the rdkafka comparisons share (`vs_peers`, `tls_vs_rdkafka`),
 //! included with `#[path = ".../common/mod.rs"] mod bench_common;`:
 //! [`measure`] (CPU time, peak RSS, load average, medians) and [`rd`]
 //! (librdkafka's side: delivery counting, sending through a full queue, the

@@ -1,7 +1,7 @@
 //! A private tansu broker per test (or benchmark): found through `TANSU_BIN`
 //! or the install location of `scripts/test.sh`, started from an empty
 //! directory on a free loopback port, killed on drop. Shared by the tests
-//! (`tests/common`) and `benches/vs_rdkafka/main.rs` (through `#[path]`).
+//! (`tests/common`) and `benches/vs_peers/main.rs` (through `#[path]`).
 #![allow(dead_code)]
 
 use std::net::TcpListener;

@@ -55,10 +55,12 @@ pub fn cpu_model() -> String {
         .unwrap_or_default()
 }
 
+/// One line per scenario and broker: each client's medians, and ours
+/// against each peer.
 pub fn summarize(
     sc: &Scenario,
     broker: &str,
-    results: &BTreeMap<&str, Vec<BTreeMap<String, String>>>,
+    results: &BTreeMap<String, Vec<BTreeMap<String, String>>>,
 ) {
     let med = |client: &str, key: &str| {
         median(
@@ -68,38 +70,42 @@ pub fn summarize(
                 .unwrap_or_default(),
         )
     };
+    let clients: Vec<&str> = results.keys().map(String::as_str).collect();
+    let all = |key: &str, scale: f64, digits: usize| {
+        clients
+            .iter()
+            .map(|c| format!("{:.digits$}", med(c, key) / scale))
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let vs = |key: &str| {
+        clients
+            .iter()
+            .filter(|c| **c != "ours")
+            .map(|c| format!("{:.2}x {c}", med("ours", key) / med(c, key)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let line = match sc.spec.mode.as_str() {
         "latency" => format!(
-            "p50 {:.0}/{:.0} µs, p99 {:.0}/{:.0} µs",
-            med("ours", "lat_p50_us"),
-            med("rdkafka", "lat_p50_us"),
-            med("ours", "lat_p99_us"),
-            med("rdkafka", "lat_p99_us")
+            "p50 {} µs, p99 {} µs",
+            all("lat_p50_us", 1.0, 0),
+            all("lat_p99_us", 1.0, 0)
         ),
-        "memory" | "baseline" => format!(
-            "peak RSS {:.1}/{:.1} MiB",
-            med("ours", "maxrss_kb") / 1024.0,
-            med("rdkafka", "maxrss_kb") / 1024.0
+        "memory" | "baseline" => format!("peak RSS {} MiB", all("maxrss_kb", 1024.0, 1)),
+        _ => format!(
+            "{} rec/s (ours {}), CPU {} µs/rec (ours {})",
+            all("rps", 1.0, 0),
+            vs("rps"),
+            all("cpu_us_per_record", 1.0, 3),
+            vs("cpu_us_per_record")
         ),
-        _ => {
-            let (a, b) = (med("ours", "rps"), med("rdkafka", "rps"));
-            let (ca, cb) = (
-                med("ours", "cpu_us_per_record"),
-                med("rdkafka", "cpu_us_per_record"),
-            );
-            format!(
-                "{:.0}/{:.0} rec/s ({:.2}x), CPU {:.3}/{:.3} µs/rec ({:.2}x)",
-                a,
-                b,
-                a / b,
-                ca,
-                cb,
-                ca / cb
-            )
-        }
     };
     eprintln!(
-        "{:<10} {:<55} {:<5} ours/rdkafka: {line}",
-        sc.group, sc.label, broker
+        "{:<10} {:<40} {:<5} {}: {line}",
+        sc.group,
+        sc.label,
+        broker,
+        clients.join("/")
     );
 }
