@@ -102,7 +102,7 @@
 //!   to 100 B; larger records send at most `BENCH_BYTES` (256 MiB) per run.
 //! - `BENCH_REPS` (3): runs per client per scenario.
 //! - `BENCH_BROKERS` (`mock,tansu,kafka`), `BENCH_CLIENTS`
-//!   (`ours,rdkafka,java`), `BENCH_GROUPS` (all: `size,size_1mb,codec,acks,
+//!   (`ours,rdkafka,java`), `BENCH_GROUPS` (all: `size,size_1mb,codec,codec_threads,acks,
 //!   threads,partitions,latency,memory`); a command-line argument that does
 //!   not start with `-` also selects groups.
 //! - `BENCH_QUICK=1`: 100000 records, 1 rep, shorter latency and memory runs.

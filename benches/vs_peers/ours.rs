@@ -2,7 +2,7 @@
 
 use crate::measure::{latency_run, span_report, usage};
 use crate::workload::{send_all, send_for, Payloads, Report, Spec};
-use kafka_sync::{Producer, ProducerConfig, ProducerRecord};
+use kafka_sync::{Producer, ProducerConfig, ProducerRecord, Topic};
 use std::time::{Duration, Instant};
 
 type P = Producer<&'static [u8], &'static [u8]>;
@@ -22,8 +22,15 @@ fn producer(spec: &Spec) -> P {
     Producer::new(config).expect("producer")
 }
 
+/// The run's topic, named once for the whole run (as a `const` topic in an
+/// application: no copy of the name per record).
+fn topic(spec: &Spec) -> Topic {
+    static TOPIC: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+    Topic::from_static(TOPIC.get_or_init(|| Box::leak(spec.topic.clone().into_boxed_str())))
+}
+
 fn record(spec: &Spec, p: &Payloads, i: u64) -> ProducerRecord<&'static [u8], &'static [u8]> {
-    let r = ProducerRecord::new(spec.topic.as_str(), p.value(i));
+    let r = ProducerRecord::new(topic(spec), p.value(i));
     if spec.keyed {
         r.key(p.key(i))
     } else {
