@@ -105,16 +105,26 @@ impl BufferPool {
         *self.used.lock()
     }
 
-    /// Reserves `n` bytes, waiting until `deadline` (`None`: no deadline,
-    /// wait as long as it takes — as a metadata wait does; a deadline now or
-    /// in the past does not wait). Returns false when the room did not come
-    /// in time. `n` larger than the whole budget never fits and fails at once.
+    /// [`reserve_by`](Self::reserve_by) with a fixed deadline (tests).
+    #[cfg(test)]
     pub(crate) fn reserve(&self, n: usize, deadline: Option<Instant>) -> bool {
+        self.reserve_by(n, || deadline)
+    }
+
+    /// Reserves `n` bytes, waiting until the deadline `deadline()` gives,
+    /// asked for only if the bytes are not free at once (`None`: no
+    /// deadline, wait as long as it takes — as a metadata wait does; a
+    /// deadline now or in the past does not wait). Returns false when the
+    /// room did not come in time. `n` larger than the whole budget never
+    /// fits and fails at once.
+    fn reserve_by(&self, n: usize, deadline: impl FnOnce() -> Option<Instant>) -> bool {
         if n > self.total {
             return false;
         }
         let mut used = self.used.lock();
         let mut waited: Option<Instant> = None;
+        let mut ask = Some(deadline);
+        let mut deadline = None;
         let result = loop {
             if *used + n <= self.total {
                 *used += n;
@@ -124,6 +134,9 @@ impl BufferPool {
                 break true;
             }
             waited.get_or_insert_with(Instant::now);
+            if let Some(ask) = ask.take() {
+                deadline = ask();
+            }
             match deadline {
                 None => self.freed.wait(&mut used),
                 Some(d) => {
@@ -143,17 +156,7 @@ impl BufferPool {
     /// Reserves `n` bytes within `bound`, whose clock is read only if the
     /// bytes are not free at once.
     pub(crate) fn reserve_within(&self, n: usize, bound: &Bound) -> bool {
-        if n <= self.total {
-            let mut used = self.used.lock();
-            if *used + n <= self.total {
-                *used += n;
-                let now_used = *used;
-                drop(used);
-                self.trim(now_used);
-                return true;
-            }
-        }
-        self.reserve(n, bound.deadline())
+        self.reserve_by(n, || bound.deadline())
     }
 
     /// Gives `n` bytes back and wakes blocked callers.

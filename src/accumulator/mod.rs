@@ -108,7 +108,7 @@ pub(crate) enum AppendError {
 pub(crate) struct Accumulator {
     batch_size: usize,
     /// `compression.type` and its level: a batch that takes no more records
-    /// is compressed by the thread that filled it (see `close`).
+    /// is compressed by the thread that filled it (see `finish_close`).
     compression: Compression,
     compression_level: Option<i32>,
     topics: RwLock<FastMap<String, Arc<TopicQueues>>>,
