@@ -57,6 +57,7 @@ pub mod partitioner;
 mod producer;
 pub(crate) mod random;
 mod record;
+mod route;
 pub(crate) mod sasl;
 pub(crate) mod sender;
 pub(crate) mod sequence;

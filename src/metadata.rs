@@ -12,6 +12,7 @@ use crate::protocol::messages::metadata::MetadataResponse;
 use crate::protocol::ErrorCode;
 use parking_lot::{Condvar, Mutex, RwLock};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -214,6 +215,9 @@ pub(crate) struct ClusterView {
     forgotten: Mutex<Vec<String>>,
     has_forgotten: std::sync::atomic::AtomicBool,
     generation: Mutex<u64>,
+    /// Bumped after every change to `topics` (publish, forget): a caller's
+    /// cached route to a topic (`crate::route`) is good while it is equal.
+    changes: AtomicU64,
     updated: Condvar,
     /// The last authentication failure, until a connection succeeds again:
     /// callers waiting for metadata fail with it at once.
@@ -237,6 +241,12 @@ impl ClusterView {
     #[cfg(test)]
     pub(crate) fn auth_error(&self) -> Option<String> {
         self.auth_error.lock().clone()
+    }
+
+    /// The count of changes to the topics so far (read before looking a
+    /// topic up, to know when the answer may have changed).
+    pub(crate) fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
     }
 
     /// The topic if its partitions are known.
@@ -315,6 +325,7 @@ impl ClusterView {
             for (name, meta) in topics {
                 map.insert(name.clone(), meta.clone());
             }
+            self.changes.fetch_add(1, Ordering::Release);
         }
         {
             let mut wanted = self.wanted.lock();
@@ -333,6 +344,7 @@ impl ClusterView {
             return false;
         }
         self.topics.write().remove(topic);
+        self.changes.fetch_add(1, Ordering::Release);
         self.forgotten.lock().push(topic.to_owned());
         self.has_forgotten
             .store(true, std::sync::atomic::Ordering::Release);

@@ -17,6 +17,7 @@ use crate::partitioner::{
 };
 use crate::record::{PartitionInfo, ProducerRecord, RecordMetadata};
 use crate::record_batch::BATCH_HEADER_SIZE;
+use crate::route::{self, Route};
 use crate::sender::{self, CloseRequest, Shared};
 use crate::serializer::{DefaultSerializer, Serializer};
 use crate::wait::Bound;
@@ -64,6 +65,8 @@ pub struct Producer<K: 'static = Vec<u8>, V: 'static = Vec<u8>> {
     /// computed on: the sender's clock.
     clock: Arc<dyn Clock>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// Names this producer's routes in its callers' threads (`crate::route`).
+    route_id: u64,
 }
 
 /// Builds a [`Producer`] with custom serializers, partitioner or clock.
@@ -253,6 +256,7 @@ impl<K: 'static, V: 'static> ProducerBuilder<K, V> {
             interceptors: self.interceptors,
             clock,
             thread: Mutex::new(Some(thread)),
+            route_id: route::producer_id(),
         })
     }
 }
@@ -593,7 +597,6 @@ impl<K: 'static, V: 'static> Producer<K, V> {
         bound: &Bound,
         callback: Option<Callback>,
     ) -> Result<DeliveryHandle, Error> {
-        let cfg = &self.shared.config;
         if self
             .shared
             .has_fatal
@@ -613,16 +616,42 @@ impl<K: 'static, V: 'static> Producer<K, V> {
             self.partitioner.forget_topic(&forgotten);
         }
         let topic = &record.topic;
-        // The clock is read for the bound only when the topic is unknown.
-        let meta = match self.shared.cluster.topic(topic) {
-            Some(meta) => meta,
-            None => self.shared.cluster.wait_for_topic(
-                topic,
-                bound.started(),
-                bound.deadline(),
-                &*self.wake,
-            )?,
+        // The changes are counted before the lookup they stamp.
+        let stamp = (self.shared.cluster.changes(), self.shared.acc.changes());
+        let route = match route::take(self.route_id, stamp, topic) {
+            Some(route) => route,
+            None => {
+                // The clock is read for the bound only when the topic is unknown.
+                let meta = match self.shared.cluster.topic(topic) {
+                    Some(meta) => meta,
+                    None => self.shared.cluster.wait_for_topic(
+                        topic,
+                        bound.started(),
+                        bound.deadline(),
+                        &*self.wake,
+                    )?,
+                };
+                let queues = self.shared.acc.queues(topic, meta.partitions.len() as i32);
+                Route::new(self.route_id, stamp, topic, meta, queues)
+            }
         };
+        let appended = self.append_routed(record, serialize, bound, callback, &route);
+        route::keep(route);
+        appended
+    }
+
+    /// `append` once the topic's route is known.
+    fn append_routed<'r, RK, RV>(
+        &self,
+        record: &'r ProducerRecord<RK, RV>,
+        serialize: impl FnOnce(&str) -> Result<Serialized<'r>, Error>,
+        bound: &Bound,
+        callback: Option<Callback>,
+        route: &Route,
+    ) -> Result<DeliveryHandle, Error> {
+        let cfg = &self.shared.config;
+        let topic = &record.topic;
+        let meta = &route.meta;
         let (key, value) = serialize(topic)?;
         let count = meta.partitions.len() as i32;
         let partition = match record.partition {
@@ -673,7 +702,14 @@ impl<K: 'static, V: 'static> Producer<K, V> {
             .acc
             // A new batch is stamped on the sender's clock (`linger.ms`,
             // `delivery.timeout.ms` count on it).
-            .append(topic, partition, count, &rec, bound, &*self.clock, callback)
+            .append_to(
+                &route.queues,
+                partition,
+                &rec,
+                bound,
+                &*self.clock,
+                callback,
+            )
             .map_err(|e| match e {
                 AppendError::BufferFull => Error::BufferFull {
                     waited: bound.waited(),

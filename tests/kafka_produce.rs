@@ -27,7 +27,9 @@ use common::java::{batch_codecs, console_consume, first_segment};
 use common::kafka::{KafkaCluster, Version};
 use common::{consume_all, Consumed};
 use kafka_sync::partitioner::key_partition;
-use kafka_sync::{Compression, Header, Producer, ProducerConfig, ProducerRecord, RecordMetadata};
+use kafka_sync::{
+    Compression, Header, Producer, ProducerConfig, ProducerRecord, RecordMetadata, Refusal,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -264,6 +266,49 @@ fn keyed_records_follow_key_partition(v: Version) {
     assert_eq!(used.len(), PARTITIONS as usize, "keys spread over {used:?}");
 }
 
+/// Partitions added while the producer runs are used once its metadata
+/// refresh (`metadata.max.age.ms`) sees them: no caller thread's cached
+/// route to the topic outlives the change.
+fn partitions_added_while_producing_are_used(v: Version) {
+    let Some(k) = KafkaCluster::shared(v) else {
+        return;
+    };
+    let _logs = k.logs_on_panic();
+    let topic = k.new_topic("grown", 2);
+    let config = ProducerConfig::builder()
+        .bootstrap_servers(&k.bootstrap)
+        .metadata_max_age(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let p: Producer<Bytes, Bytes> = Producer::new(config).unwrap();
+    let record = |value: &str| ProducerRecord::new(topic.as_str(), value.as_bytes().to_vec());
+    p.send(record("before")).unwrap().wait().unwrap();
+    match p.send(record("early").partition(3)) {
+        Err(e) => assert!(
+            matches!(e.error, Refusal::InvalidPartition { partitions: 2, .. }),
+            "{e}"
+        ),
+        Ok(_) => panic!("partition 3 of a topic with 2 accepted"),
+    }
+    k.add_partitions(&topic, 4);
+    let deadline = Instant::now() + TIMEOUT;
+    let md = loop {
+        match p.send(record("after").partition(3)) {
+            Ok(handle) => break handle.wait().unwrap(),
+            Err(e) => {
+                assert!(Instant::now() < deadline, "partition 3 never usable: {e}");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    };
+    assert_eq!(md.partition, 3);
+    p.close(Duration::from_secs(10));
+    let got = consume_all(&k.bootstrap, &topic, &[3], 1, TIMEOUT);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].value.as_deref(), Some(&b"after"[..]));
+    assert_eq!(got[0].offset, md.offset);
+}
+
 /// Kafka's names of the API keys this producer may use.
 fn api_name(key: i16) -> &'static str {
     match key {
@@ -338,6 +383,11 @@ fn keyed_records_follow_key_partition_v4() {
 #[test]
 fn keyed_records_follow_key_partition_v3_9() {
     keyed_records_follow_key_partition(Version::V3_9)
+}
+
+#[test]
+fn partitions_added_while_producing_are_used_v4() {
+    partitions_added_while_producing_are_used(Version::V4)
 }
 
 #[test]

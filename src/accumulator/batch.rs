@@ -22,6 +22,8 @@ pub(crate) struct RecordRef<'a> {
     pub(crate) value: Option<&'a [u8]>,
     pub(crate) headers: &'a [Header],
     pub(crate) size: usize,
+    /// Its key, value and headers' encoded size (`BatchWriter::payload_size`).
+    pub(crate) payload: u64,
 }
 
 impl<'a> RecordRef<'a> {
@@ -31,17 +33,14 @@ impl<'a> RecordRef<'a> {
         value: Option<&'a [u8]>,
         headers: &'a [Header],
     ) -> Self {
-        let size = BatchWriter::record_size_upper_bound(
-            key.map_or(0, <[u8]>::len),
-            value.map_or(0, <[u8]>::len),
-            headers,
-        );
+        let payload = BatchWriter::payload_size(key, value, headers);
         RecordRef {
             timestamp,
             key,
             value,
             headers,
-            size,
+            size: BatchWriter::upper_bound_of(payload),
+            payload,
         }
     }
 }
@@ -163,7 +162,7 @@ impl ProducerBatch {
         if w.is_compressed() || (!w.is_empty() && w.size_in_bytes() + r.size > limit) {
             return None;
         }
-        w.append(r.timestamp, r.key, r.value, r.headers);
+        w.append_sized(r.timestamp, r.key, r.value, r.headers, r.payload);
         self.max_record_size = self.max_record_size.max(r.size as u32);
         let index = self.record_count;
         self.record_count += 1;

@@ -34,7 +34,7 @@ pub(crate) use batch::RecordRef;
 use memory::BufferPool;
 use parking_lot::{Mutex, RwLock};
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// The batches of one partition, oldest first.
@@ -112,6 +112,10 @@ pub(crate) struct Accumulator {
     compression: Compression,
     compression_level: Option<i32>,
     topics: RwLock<FastMap<String, Arc<TopicQueues>>>,
+    /// Bumped after every change to `topics` (a topic added, grown or
+    /// retired): a caller's cached route (`crate::route`) is good while it
+    /// is equal.
+    changes: AtomicU64,
     pub(crate) pool: BufferPool,
     incomplete: Mutex<HashMap<usize, Arc<BatchResult>>>,
     flushes: AtomicUsize,
@@ -125,6 +129,7 @@ impl Accumulator {
             compression: Compression::None,
             compression_level: None,
             topics: RwLock::new(FastMap::default()),
+            changes: AtomicU64::new(0),
             pool: BufferPool::new(buffer_memory),
             incomplete: Mutex::new(HashMap::new()),
             flushes: AtomicUsize::new(0),
@@ -174,7 +179,15 @@ impl Accumulator {
         }
     }
 
-    fn queues(&self, topic: &str, partition_count: i32) -> Arc<TopicQueues> {
+    /// The count of changes to the topics' queues so far (read before
+    /// looking a topic up, to know when the answer may have changed).
+    pub(crate) fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
+    }
+
+    /// The queues of `topic`, with at least `partition_count` partitions
+    /// (created or grown as needed).
+    pub(crate) fn queues(&self, topic: &str, partition_count: i32) -> Arc<TopicQueues> {
         if let Some(t) = self.topics.read().get(topic) {
             if t.partitions.len() >= partition_count as usize {
                 return t.clone();
@@ -194,19 +207,37 @@ impl Accumulator {
                 name: entry.name.clone(),
                 partitions,
             });
+            self.changes.fetch_add(1, Ordering::Release);
         }
         entry.clone()
     }
 
-    /// Appends one record to `topic`/`partition`, creating a batch when the
-    /// open one is full (a new batch is stamped with `clock`, the
-    /// producer's clock, read only then). Blocks for memory within `bound`.
+    /// Appends one record to `topic`/`partition` (see [`append_to`](Self::append_to)).
+    #[cfg(test)]
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn append(
         &self,
         topic: &str,
         partition: i32,
         partition_count: i32,
+        record: &RecordRef<'_>,
+        bound: &Bound,
+        clock: &dyn Clock,
+        callback: Option<Callback>,
+    ) -> Result<Appended, AppendError> {
+        let tq = self.queues(topic, partition_count.max(partition + 1));
+        self.append_to(&tq, partition, record, bound, clock, callback)
+    }
+
+    /// Appends one record to `partition` of the topic whose queues are
+    /// `queues` (from [`queues`](Self::queues); if the topic was retired
+    /// meanwhile, its new queues are used), creating a batch when the open
+    /// one is full (a new batch is stamped with `clock`, the producer's
+    /// clock, read only then). Blocks for memory within `bound`.
+    pub(crate) fn append_to(
+        &self,
+        queues: &Arc<TopicQueues>,
+        partition: i32,
         record: &RecordRef<'_>,
         bound: &Bound,
         clock: &dyn Clock,
@@ -222,8 +253,12 @@ impl Accumulator {
         if cb_cost > 0 && !self.pool.reserve_within(cb_cost, bound) {
             return Err(AppendError::BufferFull);
         }
+        let mut retired: Option<Arc<TopicQueues>> = None;
         loop {
-            let tq = self.queues(topic, partition_count.max(partition + 1));
+            let tq = match &retired {
+                None => queues,
+                Some(fresh) => fresh,
+            };
             let queue = &tq.partitions[partition as usize];
             let info = |index: u32| RecordInfo {
                 topic: tq.name.clone(),
@@ -236,7 +271,10 @@ impl Accumulator {
             {
                 let mut q = queue.lock();
                 if q.retired {
-                    continue; // the topic was forgotten: its new queues
+                    // The topic was forgotten: its new queues.
+                    drop(q);
+                    retired = Some(self.queues(&tq.name, partition + 1));
+                    continue;
                 }
                 if let Some(done) = self.locked_try_append(&mut q, record) {
                     let (appended, closing) =
@@ -260,6 +298,7 @@ impl Accumulator {
             if q.retired {
                 drop(q);
                 self.pool.release(reserve);
+                retired = Some(self.queues(&tq.name, partition + 1));
                 continue;
             }
             // Another caller may have opened a batch while we waited.
@@ -447,6 +486,7 @@ impl Accumulator {
         }
         drop(guards);
         topics.remove(topic);
+        self.changes.fetch_add(1, Ordering::Release);
         true
     }
 

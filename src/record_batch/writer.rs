@@ -236,8 +236,23 @@ impl BatchWriter {
     /// position: exact except for the timestamp and offset deltas, which are
     /// counted at their largest (10 and 5 bytes).
     pub fn record_size_upper_bound(key_len: usize, value_len: usize, headers: &[Header]) -> usize {
-        let body = 1 + 10 + 5 + payload_size(Some(key_len), Some(value_len), headers);
-        with_length_prefix(body) as usize
+        Self::upper_bound_of(payload_size(Some(key_len), Some(value_len), headers))
+    }
+
+    /// The encoded size of a record's key, value and headers (everything
+    /// but its length, attributes and deltas), for
+    /// [`upper_bound_of`](Self::upper_bound_of) and
+    /// [`append_sized`](Self::append_sized), worked out once per record.
+    #[inline]
+    pub fn payload_size(key: Option<&[u8]>, value: Option<&[u8]>, headers: &[Header]) -> u64 {
+        payload_size(key.map(<[u8]>::len), value.map(<[u8]>::len), headers)
+    }
+
+    /// [`record_size_upper_bound`](Self::record_size_upper_bound) of a
+    /// record whose [`payload_size`](Self::payload_size) is `payload`.
+    #[inline]
+    pub fn upper_bound_of(payload: u64) -> usize {
+        with_length_prefix(1 + 10 + 5 + payload) as usize
     }
 
     /// Exactly what [`append`](Self::append) would add for this record now.
@@ -248,17 +263,14 @@ impl BatchWriter {
         value: Option<&[u8]>,
         headers: &[Header],
     ) -> usize {
-        with_length_prefix(self.body_size(timestamp_ms, key, value, headers)) as usize
+        let payload = Self::payload_size(key, value, headers);
+        with_length_prefix(self.body_size(timestamp_ms, payload)) as usize
     }
 
+    /// The body of a record at `timestamp_ms` appended now whose payload
+    /// (see [`payload_size`](Self::payload_size)) is `payload` bytes.
     #[inline]
-    fn body_size(
-        &self,
-        timestamp_ms: i64,
-        key: Option<&[u8]>,
-        value: Option<&[u8]>,
-        headers: &[Header],
-    ) -> u64 {
+    fn body_size(&self, timestamp_ms: i64, payload: u64) -> u64 {
         let base = if self.is_empty() {
             timestamp_ms
         } else {
@@ -266,7 +278,7 @@ impl BatchWriter {
         };
         1 + uvarint_len(zigzag64(timestamp_ms.wrapping_sub(base))) as u64
             + uvarint_len(zigzag32(self.record_count)) as u64
-            + payload_size(key.map(<[u8]>::len), value.map(<[u8]>::len), headers)
+            + payload
     }
 
     /// Appends one record and returns the number of bytes it added.
@@ -283,6 +295,28 @@ impl BatchWriter {
         value: Option<&[u8]>,
         headers: &[Header],
     ) -> usize {
+        let payload = Self::payload_size(key, value, headers);
+        self.append_sized(timestamp_ms, key, value, headers, payload)
+    }
+
+    /// [`append`](Self::append) of a record whose
+    /// [`payload_size`](Self::payload_size) is `payload` (worked out once
+    /// for the size checks before it).
+    ///
+    /// # Panics
+    ///
+    /// As `append`; a wrong `payload` gives a corrupt batch (checked in
+    /// debug builds).
+    #[inline]
+    pub fn append_sized(
+        &mut self,
+        timestamp_ms: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+        payload: u64,
+    ) -> usize {
+        debug_assert_eq!(payload, Self::payload_size(key, value, headers));
         assert!(
             self.compressed.is_none(),
             "BatchWriter::append after compress"
@@ -293,7 +327,7 @@ impl BatchWriter {
         } else if timestamp_ms > self.max_timestamp {
             self.max_timestamp = timestamp_ms;
         }
-        let body = self.body_size(timestamp_ms, key, value, headers);
+        let body = self.body_size(timestamp_ms, payload);
         assert!(
             body <= i32::MAX as u64,
             "record of {body} bytes is too large"

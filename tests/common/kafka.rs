@@ -295,6 +295,29 @@ impl KafkaCluster {
         create_topic(&self.admin, &self.meta, "kafka", name, partitions, rf);
     }
 
+    /// Grows `topic` to `total` partitions and waits until each has a leader.
+    pub fn add_partitions(&self, topic: &str, total: i32) {
+        use rdkafka::admin::{AdminOptions, NewPartitions};
+        let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+        let grow = NewPartitions::new(topic, total as usize);
+        match block_on(self.admin.create_partitions([&grow], &opts)) {
+            Ok(res) => {
+                for r in res {
+                    r.unwrap_or_else(|(t, e)| panic!("create partitions of {t}: {e}"));
+                }
+            }
+            Err(e) => panic!("CreatePartitions: {e}"),
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            match self.partitions(topic) {
+                Ok(ps) if ps.len() == total as usize && ps.iter().all(|p| p.leader >= 0) => return,
+                r => assert!(Instant::now() < deadline, "{topic} not grown: {r:?}"),
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Creates a fresh topic named after `prefix` and returns its name.
     pub fn new_topic(&self, prefix: &str, partitions: i32) -> String {
         let name = unique_topic(prefix);
