@@ -160,10 +160,16 @@ impl Accumulator {
     /// writer back to its batch (its uncompressed buffer goes to the free
     /// list). A batch that completed meanwhile (expired, aborted) is gone:
     /// the writer is dropped.
+    #[inline]
     fn finish_close(&self, queue: &Mutex<PartitionQueue>, closing: Option<Closing>) {
-        let Some(Closing { key, mut writer }) = closing else {
-            return;
-        };
+        if let Some(closing) = closing {
+            self.compress_closing(queue, closing);
+        }
+    }
+
+    /// `finish_close` of a batch that closed.
+    fn compress_closing(&self, queue: &Mutex<PartitionQueue>, closing: Closing) {
+        let Closing { key, mut writer } = closing;
         // A failure leaves the writer uncompressed: sealing reports it.
         if let Ok(Some(buf)) = writer.compress(self.compression, self.compression_level) {
             self.pool.give_buffer(buf);
@@ -340,6 +346,7 @@ impl Accumulator {
         b.try_append(record, self.batch_size)
     }
 
+    #[inline]
     fn appended(
         &self,
         q: &mut PartitionQueue,
