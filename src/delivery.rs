@@ -63,9 +63,11 @@ pub(crate) struct SplitPart {
     pub(crate) result: Arc<BatchResult>,
 }
 
-/// The shared completion slot of one batch.
-#[derive(Debug, Default)]
+/// The shared completion slot of one batch, with where its records went.
+#[derive(Debug)]
 pub(crate) struct BatchResult {
+    topic: Arc<str>,
+    partition: i32,
     slot: Mutex<Slot>,
     done: Condvar,
 }
@@ -78,8 +80,28 @@ struct Slot {
 }
 
 impl BatchResult {
-    pub(crate) fn new() -> Arc<Self> {
-        Arc::new(BatchResult::default())
+    /// The result of a batch for `topic`'s `partition`.
+    pub(crate) fn new(topic: Arc<str>, partition: i32) -> Arc<Self> {
+        Arc::new(BatchResult {
+            topic,
+            partition,
+            slot: Mutex::default(),
+            done: Condvar::new(),
+        })
+    }
+
+    /// The partition the batch's records go to.
+    pub(crate) fn partition(&self) -> i32 {
+        self.partition
+    }
+
+    /// The result of record `info` of this batch given its `outcome`.
+    pub(crate) fn record_result(
+        &self,
+        info: &RecordInfo,
+        outcome: &Outcome,
+    ) -> Result<RecordMetadata, DeliveryError> {
+        info.result(&self.topic, self.partition, outcome)
     }
 
     /// Sets the outcome once and settles the batch (it has no callbacks of
@@ -183,7 +205,7 @@ impl BatchResult {
                     info.index -= p.first;
                     batch = p.result.clone();
                 }
-                other => return Some(info.result(&other)),
+                other => return Some(batch.record_result(&info, &other)),
             }
         }
     }
@@ -213,11 +235,10 @@ fn find_part(parts: &[SplitPart], index: u32) -> Option<&SplitPart> {
         .find(|p| index >= p.first && index - p.first < p.count)
 }
 
-/// What a record's metadata needs besides its batch's outcome.
+/// What a record's metadata needs besides its batch (topic, partition,
+/// outcome).
 #[derive(Debug, Clone)]
 pub(crate) struct RecordInfo {
-    pub(crate) topic: Arc<str>,
-    pub(crate) partition: i32,
     pub(crate) index: u32,
     pub(crate) timestamp: i64,
     pub(crate) key_size: usize,
@@ -225,14 +246,19 @@ pub(crate) struct RecordInfo {
 }
 
 impl RecordInfo {
-    pub(crate) fn result(&self, outcome: &Outcome) -> Result<RecordMetadata, DeliveryError> {
+    fn result(
+        &self,
+        topic: &Arc<str>,
+        partition: i32,
+        outcome: &Outcome,
+    ) -> Result<RecordMetadata, DeliveryError> {
         match outcome {
             Outcome::Written {
                 base_offset,
                 log_append_time,
             } => Ok(RecordMetadata {
-                topic: self.topic.clone(),
-                partition: self.partition,
+                topic: topic.clone(),
+                partition,
                 offset: if *base_offset < 0 {
                     -1
                 } else {
@@ -381,7 +407,7 @@ impl DeliveryHandle {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn partition(&self) -> i32 {
-        self.info.partition
+        self.batch.partition()
     }
 }
 
@@ -391,8 +417,6 @@ mod tests {
 
     fn info(index: u32) -> RecordInfo {
         RecordInfo {
-            topic: "t".into(),
-            partition: 2,
             index,
             timestamp: 77,
             key_size: 1,
@@ -402,7 +426,7 @@ mod tests {
 
     #[test]
     fn handles_share_one_batch_result() {
-        let batch = BatchResult::new();
+        let batch = BatchResult::new("t".into(), 2);
         let a = DeliveryHandle {
             batch: batch.clone(),
             info: info(0),
@@ -427,12 +451,14 @@ mod tests {
 
     #[test]
     fn acks_zero_and_log_append_time() {
-        let i = info(3);
-        let m = i
-            .result(&Outcome::Written {
-                base_offset: -1,
-                log_append_time: 999,
-            })
+        let m = BatchResult::new("t".into(), 2)
+            .record_result(
+                &info(3),
+                &Outcome::Written {
+                    base_offset: -1,
+                    log_append_time: 999,
+                },
+            )
             .unwrap();
         assert_eq!((m.offset, m.timestamp), (-1, 999));
     }

@@ -334,9 +334,9 @@ type Serialized<'r> = (Option<Cow<'r, [u8]>>, Option<Cow<'r, [u8]>>);
 
 fn now_ms() -> i64 {
     // Seconds and milliseconds apart: `as_millis` divides a u128.
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64 * 1000 + i64::from(d.subsec_millis()))
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| {
+        d.as_secs() as i64 * 1000 + i64::from(d.subsec_millis())
+    })
 }
 
 // `SendError` carries the refused record back to the caller by design (as

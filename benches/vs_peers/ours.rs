@@ -1,8 +1,9 @@
 //! Our producer's runs (in the child).
 
-use crate::measure::{latency_run, span_report, usage};
+use crate::measure::{latency_report, latency_run, span_report, usage};
 use crate::workload::{send_all, send_for, Payloads, Report, Spec};
 use kafka_sync::{Producer, ProducerConfig, ProducerRecord, Topic};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 type P = Producer<&'static [u8], &'static [u8]>;
@@ -71,6 +72,30 @@ pub fn run(spec: &Spec) -> Report {
             r.push(("requests", m.requests_sent.to_string()));
             r.push(("batches", m.batches_sent.to_string()));
             r
+        }
+        // As `ProducerPerformance` and `producer_perf` send: a callback per
+        // record that records its latency.
+        "callback" => {
+            static LATENCIES: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+            LATENCIES.lock().unwrap().reserve(spec.records as usize);
+            let before = usage();
+            let start = Instant::now();
+            send_all(spec, |i| {
+                let sent = Instant::now();
+                let r = producer.send_with_callback(record(spec, &payloads, i), move |r| {
+                    r.expect("record");
+                    let us = sent.elapsed().as_micros() as u32;
+                    LATENCIES.lock().unwrap().push(us);
+                });
+                if let Err(e) = r {
+                    panic!("send refused: {}", e.error);
+                }
+            });
+            producer.flush().expect("flush");
+            let elapsed = start.elapsed();
+            let lat = std::mem::take(&mut *LATENCIES.lock().unwrap());
+            assert_eq!(lat.len() as u64, spec.records, "callbacks missing");
+            latency_report(lat, elapsed, &before, &usage())
         }
         "latency" => latency_run(spec.records, |i| {
             producer

@@ -121,6 +121,7 @@ impl ProducerBatch {
         now: Instant,
     ) -> Self {
         ProducerBatch {
+            result: BatchResult::new(topic.clone(), partition),
             topic,
             partition,
             writer: Some(BatchWriter::from_buffer(buf)),
@@ -131,7 +132,6 @@ impl ProducerBatch {
             created: now,
             reserved,
             buffer_reserved: reserved,
-            result: BatchResult::new(),
             callbacks: Vec::new(),
             attempts: 0,
             retry_at: None,
@@ -170,7 +170,12 @@ impl ProducerBatch {
     }
 
     /// Registers a callback for the record at `info.index`.
-    pub(crate) fn add_callback(&mut self, info: RecordInfo, callback: Callback) {
+    /// The first sizes the list for about `expected` callbacks (one
+    /// allocation per batch, not a doubling series).
+    pub(crate) fn add_callback(&mut self, info: RecordInfo, callback: Callback, expected: usize) {
+        if self.callbacks.capacity() == 0 {
+            self.callbacks.reserve_exact(expected.max(1));
+        }
         self.callbacks.push(PendingCallback { info, callback });
     }
 
@@ -288,7 +293,7 @@ impl ProducerBatch {
 
     fn run_callbacks(&mut self, outcome: &Outcome) {
         for pending in self.callbacks.drain(..) {
-            let result = pending.info.result(outcome);
+            let result = self.result.record_result(&pending.info, outcome);
             let cb = pending.callback;
             if std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || cb(result))).is_err() {
                 log::error!(

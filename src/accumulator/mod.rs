@@ -267,8 +267,6 @@ impl Accumulator {
             };
             let queue = &tq.partitions[partition as usize];
             let info = |index: u32| RecordInfo {
-                topic: tq.name.clone(),
-                partition,
                 index,
                 timestamp: record.timestamp,
                 key_size: record.key.map_or(0, <[u8]>::len),
@@ -359,7 +357,11 @@ impl Accumulator {
         let b = q.batches.back_mut().expect("just appended");
         let info = info(index);
         if let Some(cb) = callback.take() {
-            b.add_callback(info.clone(), cb);
+            // As many callbacks as records of this size fill the batch (the
+            // list grows past 1024 if need be).
+            let per_record = (b.size() / (index as usize + 1)).max(1);
+            let expected = (self.batch_size / per_record + 1).min(1024);
+            b.add_callback(info.clone(), cb, expected);
             b.reserved += cb_cost;
         }
         let batch_full = b.size() >= self.batch_size;
