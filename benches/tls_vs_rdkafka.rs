@@ -243,7 +243,7 @@ fn rdkafka(a: &Args, mode: Mode, topic: &str, v: &Values, n: usize) -> Run {
     let send = |i: usize| {
         rd::send(
             &p,
-            BaseRecord::<(), [u8]>::to(topic).payload(v.get(i)),
+            BaseRecord::<(), [u8], usize>::with_opaque_to(topic, 0).payload(v.get(i)),
             &never,
         );
     };

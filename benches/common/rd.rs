@@ -8,9 +8,9 @@ use rdkafka::message::{DeliveryResult, ToBytes};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer as _, ProducerContext};
 use rdkafka::ClientContext;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::thread::Thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The producer of the comparisons.
 pub type Rd = BaseProducer<Ctx>;
@@ -29,14 +29,25 @@ pub struct Ctx {
     pub quiet: AtomicBool,
     /// Times [`send`] slept on a full queue.
     pub queue_full_sleeps: AtomicU64,
+    /// Where [`stamp`](Self::stamp) counts from.
+    epoch: OnceLock<Instant>,
+    /// The latency (µs) of every record sent with a [`stamp`](Self::stamp)
+    /// as its delivery opaque.
+    pub latencies: Mutex<Vec<u32>>,
 }
 
 impl ClientContext for Ctx {}
 
 impl ProducerContext for Ctx {
-    type DeliveryOpaque = ();
+    /// 0, or the record's [`Ctx::stamp`]: the cheapest per-record context
+    /// librdkafka offers (a pointer-sized opaque, nothing allocated).
+    type DeliveryOpaque = usize;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
+    fn delivery(&self, result: &DeliveryResult<'_>, sent: usize) {
+        if sent != 0 {
+            let us = (self.stamp() - sent) / 1000;
+            self.latencies.lock().unwrap().push(us as u32);
+        }
         if let Err((e, _)) = result {
             if self.failed.fetch_add(1, Relaxed) < 5 && !self.quiet.load(Relaxed) {
                 eprintln!("rdkafka delivery failed: {e}");
@@ -53,6 +64,12 @@ impl ProducerContext for Ctx {
 }
 
 impl Ctx {
+    /// Now, as a record's delivery opaque: nanoseconds since the first
+    /// stamp, plus one (never 0).
+    pub fn stamp(&self) -> usize {
+        self.epoch.get_or_init(Instant::now).elapsed().as_nanos() as usize + 1
+    }
+
     /// Records done either way.
     pub fn done(&self) -> u64 {
         self.delivered.load(Relaxed) + self.failed.load(Relaxed)
@@ -103,7 +120,7 @@ pub fn config(
 /// was raised meanwhile.
 pub fn send<K: ToBytes + ?Sized>(
     p: &Rd,
-    mut record: BaseRecord<'_, K, [u8]>,
+    mut record: BaseRecord<'_, K, [u8], usize>,
     stop: &AtomicBool,
 ) -> bool {
     loop {

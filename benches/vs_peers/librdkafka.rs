@@ -2,7 +2,7 @@
 //! calling `poll` for delivery reports (`bench_common::rd`).
 
 use crate::bench_common::rd::{self, Rd};
-use crate::measure::{latency_run, span_report, usage};
+use crate::measure::{latency_report, latency_run, span_report, usage};
 use crate::workload::{send_all, send_for, Payloads, Report, Spec};
 use rdkafka::producer::{BaseRecord, Producer as _};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -26,7 +26,20 @@ fn producer(spec: &Spec) -> Rd {
 /// Enqueues record `i`, sleeping while the queue is full. Returns false
 /// when `stop` was raised meanwhile.
 fn send(producer: &Rd, spec: &Spec, p: &Payloads, i: u64, stop: &AtomicBool) -> bool {
-    let mut record = BaseRecord::to(&spec.topic).payload(p.value(i));
+    send_with(producer, spec, p, i, stop, 0)
+}
+
+/// `send` with `opaque` as the record's delivery opaque (0, or a
+/// [`Ctx::stamp`](rd::Ctx::stamp) to have its latency recorded).
+fn send_with(
+    producer: &Rd,
+    spec: &Spec,
+    p: &Payloads,
+    i: u64,
+    stop: &AtomicBool,
+    opaque: usize,
+) -> bool {
+    let mut record = BaseRecord::with_opaque_to(&spec.topic, opaque).payload(p.value(i));
     if spec.keyed {
         record = record.key(p.key(i));
     }
@@ -55,6 +68,23 @@ pub fn run(spec: &Spec) -> Report {
                 let failed = ctx.failed.load(Relaxed);
                 assert_eq!(failed, 0, "rdkafka: records failed");
                 span_report(spec.records, failed, spec.size, elapsed, &before, &after)
+            }
+            // A delivery report per record that records its latency (the
+            // send time travels as its opaque: nothing allocated).
+            "callback" => {
+                ctx.latencies.lock().unwrap().reserve(spec.records as usize);
+                let before = usage();
+                let start = Instant::now();
+                send_all(spec, |i| {
+                    send_with(&producer, spec, &payloads, i, &never, ctx.stamp());
+                });
+                ctx.wait_for(1 + spec.records);
+                let elapsed = start.elapsed();
+                let after = usage();
+                assert_eq!(ctx.failed.load(Relaxed), 0, "rdkafka: records failed");
+                let lat = std::mem::take(&mut *ctx.latencies.lock().unwrap());
+                assert_eq!(lat.len() as u64, spec.records, "delivery reports missing");
+                latency_report(lat, elapsed, &before, &after)
             }
             "latency" => {
                 let r = latency_run(spec.records, |i| {

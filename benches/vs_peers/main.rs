@@ -81,6 +81,15 @@
 //! connection as throttled) nor by tansu 0.6 (tansu fails to decode its
 //! requests, "failed to fill whole buffer"): every batch expires.
 //!
+//! **Callback mode** (group `callback`), the path most applications take:
+//! every record gets a completion that records its latency, as
+//! ProducerPerformance and `producer_perf` do. Ours: `send_with_callback`
+//! with a closure that captures the send `Instant` and pushes the latency
+//! into a mutex-guarded vector; rdkafka: the send time (nanoseconds, as a
+//! `usize`) travels as the record's delivery opaque, nothing allocated per
+//! record, and the delivery report pushes the latency the same way; java:
+//! ProducerPerformance as in throughput mode (its own callback per record).
+//!
 //! Peak RSS is the child's `VmHWM` over its whole life (`ru_maxrss` is not
 //! used: Linux carries the parent's RSS at fork over `exec` into it; for
 //! java, the JVM's).

@@ -41,8 +41,10 @@ impl Scenario {
     /// throttling it, nor by tansu 0.6, which cannot decode its requests:
     /// every batch expires).
     pub fn clients<'a>(&self, all: &'a [String], broker: &str) -> Vec<&'a str> {
-        let java = matches!(self.spec.mode.as_str(), "throughput" | "latency")
-            && self.spec.threads == 1
+        let java = matches!(
+            self.spec.mode.as_str(),
+            "throughput" | "callback" | "latency"
+        ) && self.spec.threads == 1
             && broker == "kafka";
         all.iter()
             .map(String::as_str)
@@ -110,6 +112,22 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
         s.codec = codec.into();
         s.threads = 4;
         add("codec_threads", format!("{codec}, 4 threads"), 6, None, s);
+    }
+    // The path most users take: a callback per record that records its
+    // latency (as ProducerPerformance, which is what java runs anyway, and
+    // producer_perf send); rdkafka's delivery report gets the send time as
+    // its opaque.
+    for size in [10, 100] {
+        let mut s = base(for_size(size));
+        s.size = size;
+        s.mode = "callback".into();
+        add(
+            "callback",
+            format!("{size} B, a callback per record"),
+            6,
+            None,
+            s,
+        );
     }
     for (acks, idem) in [("1", false), ("0", false)] {
         let mut s = base(for_size(100));

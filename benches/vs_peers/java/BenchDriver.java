@@ -255,6 +255,7 @@ public final class BenchDriver {
         }
         switch (d.get("mode")) {
             case "throughput":
+            case "callback": // ProducerPerformance's callback per record
                 d.throughput();
                 break;
             case "latency":
