@@ -4,6 +4,7 @@
 #
 #   scripts/bench.sh                 # every group, fresh results (long: ~1 h)
 #   scripts/bench.sh latency,memory  # only these groups, merged into the last results
+#   scripts/bench.sh failover        # only the failover bench (benches/failover/main.rs)
 #   BENCH_QUICK=1 scripts/bench.sh   # small runs, one repetition
 #   scripts/bench.sh --render        # only re-render BENCHMARKS.md from the results
 #
@@ -33,6 +34,9 @@ if [[ "${1:-}" != "--render" ]]; then
     rm -f "$RESULTS"
   fi
   BENCH_OUT="$PWD/$RESULTS" cargo bench --bench vs_peers --all-features -- "$@"
+  if [[ $# -eq 0 || ",$*," == *",failover,"* ]]; then
+    BENCH_OUT="$PWD/benches/results/failover.jsonl" cargo bench --bench failover --all-features
+  fi
 fi
 
 python3 - "$RESULTS" BENCHMARKS.md "$SVG" <<'PY'
@@ -484,6 +488,37 @@ if sc:
     w("")
     w("Peak RSS is the maximum over the runs. The baseline row is a producer that sends one record "
       "and closes: the process's own footprint (the same binary holds both Rust-side clients).")
+    w("")
+
+# ------------------------------------------------------------------ failover
+failover_path = results_path.replace("vs_peers.jsonl", "failover.jsonl")
+try:
+    fo = [json.loads(l) for l in open(failover_path) if l.strip()]
+except FileNotFoundError:
+    fo = []
+if fo:
+    w("## Failover: SIGKILL of the partition leader to the first acknowledgement (real Kafka)")
+    w("")
+    w("`cargo bench --bench failover` (see the top of `benches/failover/main.rs`): a 3-node Kafka "
+      "4.4.0 cluster (`broker.session.timeout.ms=6000`: the controller fences a dead broker after 6 s), "
+      "a 1-partition topic (RF 3, min.insync.replicas=2), one caller sending a 100 B record and "
+      "waiting for it again and again, each client with its default settings (acks=all, idempotence). "
+      "3 s in, the leader is SIGKILLed; the gap is from the kill to the first acknowledgement after it "
+      "(wall-clock ms). Lower is better; ratios are ours ÷ peer.")
+    w("")
+    w("| client | runs | median gap ms | min | max | records failed | median ours ÷ client |")
+    w("|---|---|---|---|---|---|---|")
+    gaps = {c: sorted(r["gap_ms"] for r in fo if r["client"] == c and r["gap_ms"] is not None) for c in CLIENTS}
+    m = {c: (statistics.median(g) if g else None) for c, g in gaps.items()}
+    for c in CLIENTS:
+        runs_c = [r for r in fo if r["client"] == c]
+        if not runs_c:
+            continue
+        g = gaps[c]
+        lost = sum(1 for r in runs_c if r["gap_ms"] is None)
+        w(f"| {NAME[c]} | {len(runs_c)}{f' ({lost} never recovered)' if lost else ''} | {num(m[c])} | "
+          f"{num(g[0]) if g else '—'} | {num(g[-1]) if g else '—'} | {sum(r['errors'] for r in runs_c)} | "
+          f"{'—' if c == 'ours' else bold(ratio(m['ours'], m[c]))} |")
     w("")
 
 # The every-row check goes under the goal.
