@@ -80,6 +80,14 @@ impl Topic {
             TopicName::Owned(s) => s,
         }
     }
+
+    /// Whether both name the same topic: without comparing bytes when they
+    /// share one name (the same `'static` string or `Arc`).
+    #[inline]
+    pub(crate) fn same_name(&self, other: &Topic) -> bool {
+        let (a, b) = (self.as_str(), other.as_str());
+        (std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()) || a == b
+    }
 }
 
 impl Deref for Topic {

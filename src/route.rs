@@ -22,6 +22,7 @@
 
 use crate::accumulator::TopicQueues;
 use crate::metadata::TopicMeta;
+use crate::record::Topic;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -30,7 +31,9 @@ use std::sync::Arc;
 pub(crate) struct Route {
     producer: u64,
     stamp: (u64, u64),
-    topic: Box<str>,
+    /// The record's topic (kept: a `'static` or shared name compares by
+    /// address).
+    topic: Topic,
     pub(crate) meta: Arc<TopicMeta>,
     pub(crate) queues: Arc<TopicQueues>,
 }
@@ -50,14 +53,14 @@ impl Route {
     pub(crate) fn new(
         producer: u64,
         stamp: (u64, u64),
-        topic: &str,
+        topic: &Topic,
         meta: Arc<TopicMeta>,
         queues: Arc<TopicQueues>,
     ) -> Box<Route> {
         Box::new(Route {
             producer,
             stamp,
-            topic: topic.into(),
+            topic: topic.clone(),
             meta,
             queues,
         })
@@ -67,10 +70,10 @@ impl Route {
 /// This thread's route for `producer`'s records to `topic`, if it has one
 /// made at `stamp` (the changes counted now). Hand it back with [`keep`].
 #[inline]
-pub(crate) fn take(producer: u64, stamp: (u64, u64), topic: &str) -> Option<Box<Route>> {
+pub(crate) fn take(producer: u64, stamp: (u64, u64), topic: &Topic) -> Option<Box<Route>> {
     // A thread being torn down has no route (and keeps none).
     let route = LAST.try_with(Cell::take).ok().flatten()?;
-    if route.producer == producer && route.stamp == stamp && *route.topic == *topic {
+    if route.producer == producer && route.stamp == stamp && route.topic.same_name(topic) {
         Some(route)
     } else {
         None
@@ -91,24 +94,28 @@ mod tests {
     fn route(producer: u64, stamp: (u64, u64), topic: &str) -> Box<Route> {
         let acc = Accumulator::new(1024, 1 << 20);
         let meta = Arc::new(TopicMeta::default());
-        Route::new(producer, stamp, topic, meta, acc.queues(topic, 1))
+        Route::new(producer, stamp, &t(topic), meta, acc.queues(topic, 1))
+    }
+
+    fn t(name: &str) -> Topic {
+        Topic::from(name)
     }
 
     #[test]
     fn a_route_is_found_for_its_producer_topic_and_stamp_only() {
         keep(route(7, (1, 2), "a"));
-        assert!(take(7, (1, 2), "a").is_some_and(|r| {
+        assert!(take(7, (1, 2), &t("a")).is_some_and(|r| {
             keep(r);
             true
         }));
-        assert!(take(8, (1, 2), "a").is_none(), "another producer");
+        assert!(take(8, (1, 2), &t("a")).is_none(), "another producer");
         keep(route(7, (1, 2), "a"));
-        assert!(take(7, (1, 3), "a").is_none(), "the queues changed");
+        assert!(take(7, (1, 3), &t("a")).is_none(), "the queues changed");
         keep(route(7, (1, 2), "a"));
-        assert!(take(7, (2, 2), "a").is_none(), "the metadata changed");
+        assert!(take(7, (2, 2), &t("a")).is_none(), "the metadata changed");
         keep(route(7, (1, 2), "a"));
-        assert!(take(7, (1, 2), "b").is_none(), "another topic");
-        assert!(take(7, (1, 2), "a").is_none(), "a miss drops the route");
+        assert!(take(7, (1, 2), &t("b")).is_none(), "another topic");
+        assert!(take(7, (1, 2), &t("a")).is_none(), "a miss drops the route");
     }
 
     #[test]
@@ -119,9 +126,9 @@ mod tests {
     #[test]
     fn each_thread_has_its_own_route() {
         keep(route(9, (0, 0), "t"));
-        std::thread::spawn(|| assert!(take(9, (0, 0), "t").is_none()))
+        std::thread::spawn(|| assert!(take(9, (0, 0), &t("t")).is_none()))
             .join()
             .unwrap();
-        assert!(take(9, (0, 0), "t").is_some());
+        assert!(take(9, (0, 0), &t("t")).is_some());
     }
 }
