@@ -34,7 +34,11 @@
 //!
 //! Each scenario runs every client `BENCH_REPS` times against the same
 //! broker and topic, alternating, the order rotated each rep
-//! (ours,rdkafka,java / java,ours,rdkafka / rdkafka,java,ours / ...).
+//! (ours,rdkafka,java / java,ours,rdkafka / rdkafka,java,ours / ...),
+//! after one discarded warm-up run on the fresh topic (a tenth of the
+//! records, at least 1000, by the scenario's first client: on Kafka the
+//! first producer to a new topic ran at a fraction of the later ones' rate,
+//! which fell on whichever client the rotation put first).
 //! Every run is a child process (this binary with `child ARGS`); it prints
 //! one `RESULT` line and the parent appends one JSON object per run to
 //! `BENCH_OUT` (default `target/vs_peers.jsonl`).

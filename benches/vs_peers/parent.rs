@@ -32,6 +32,28 @@ fn rotation(clients: &[&str], rep: usize) -> Vec<String> {
     v
 }
 
+/// A discarded run on the scenario's fresh topic before the measured ones:
+/// on Kafka the first producer to a new topic runs at a fraction of the
+/// later ones' rate (new segments, the brokers' first requests for its
+/// partitions), which would fall on whichever client the rotation puts
+/// first. A tenth of the records (at least 1000) in throughput mode, by
+/// the first client of the scenario.
+fn warm_up(sc: &Scenario, topic: &str, clients: &[&str], broker: &Broker<'_>) {
+    let Some(first) = clients.first() else {
+        return;
+    };
+    let mut spec = sc.spec.clone();
+    spec.client = (*first).to_owned();
+    spec.bootstrap = broker.bootstrap();
+    spec.topic = topic.to_owned();
+    spec.mode = "throughput".into();
+    spec.duration_ms = 0;
+    spec.records = (sc.spec.records / 10).max(1000);
+    if let Err(e) = run_child(&spec) {
+        eprintln!("  {} / {}: warm-up run failed: {e}", sc.group, sc.label);
+    }
+}
+
 fn scenario(run: &mut Run, sc: &Scenario, kind: &str, broker: Broker<'_>) {
     if let Some(ms) = sc.rtt_ms {
         if !broker.delay(Duration::from_millis(ms)) {
@@ -42,6 +64,7 @@ fn scenario(run: &mut Run, sc: &Scenario, kind: &str, broker: Broker<'_>) {
     let topic = format!("bench-{}", run.topic_n);
     broker.create_topic(&topic, sc.partitions);
     let clients = sc.clients(&run.clients, kind);
+    warm_up(sc, &topic, &clients, &broker);
     let mut results: BTreeMap<String, Vec<BTreeMap<String, String>>> = BTreeMap::new();
     for rep in 0..run.reps {
         for client in rotation(&clients, rep) {

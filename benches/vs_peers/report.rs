@@ -20,13 +20,32 @@ fn json_str(s: &str) -> String {
     o
 }
 
-/// A JSON value: numbers and booleans as they are, everything else quoted.
+/// A JSON value: numbers and booleans as they are, everything else quoted
+/// (a git hash of digits only, say `0596122`, is not a JSON number).
 fn json_value(v: &str) -> String {
-    if v == "true" || v == "false" || (v.parse::<f64>().is_ok() && !v.starts_with('+')) {
+    if v == "true" || v == "false" || is_json_number(v) {
         v.to_owned()
     } else {
         json_str(v)
     }
+}
+
+/// Whether `v` is a number in JSON's grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn is_json_number(v: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let v = v.strip_prefix('-').unwrap_or(v);
+    let (mantissa, exp) = match v.find(['e', 'E']) {
+        Some(i) => (&v[..i], Some(&v[i + 1..])),
+        None => (v, None),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (mantissa, None),
+    };
+    digits(int)
+        && (int == "0" || !int.starts_with('0'))
+        && frac.is_none_or(digits)
+        && exp.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
 }
 
 pub fn json_object(fields: &[(String, String)]) -> String {
