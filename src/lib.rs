@@ -53,6 +53,7 @@ mod interceptor;
 pub(crate) mod log_context;
 pub(crate) mod metadata;
 pub mod metrics;
+pub(crate) mod partition_load;
 pub mod partitioner;
 mod producer;
 pub(crate) mod random;

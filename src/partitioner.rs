@@ -48,8 +48,10 @@
 use crate::config::ProducerConfig;
 use crate::error::Error;
 use crate::hash::FastMap;
+use crate::partition_load::LoadTable;
 use parking_lot::{Mutex, RwLock};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// What a partitioner sees of one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,8 +216,16 @@ fn check_count(record: &RecordView<'_>, partitions: &TopicPartitions<'_>) -> Res
 /// ([`ProducerConfig::partitioner_ignore_keys`]) keyed records are placed
 /// the same way (their key's length counted too), keys not hashed.
 ///
-/// Unlike Java, the switch does not wait for the batch to be ready and does
-/// not weigh partitions by queue length (KIP-794's adaptive partitioning).
+/// The producer's own default partitioner (no partitioner plugged in) also
+/// does KIP-794's adaptive partitioning unless
+/// `partitioner.adaptive.partitioning.enable=false`: the new sticky
+/// partition is drawn with each partition weighted by how few batches wait
+/// in its queue, as the sender last counted them, so a slow broker's
+/// partitions get fewer new batches (and none while its leader could take
+/// no request for `partitioner.availability.timeout.ms`, when set). One
+/// built with [`DefaultPartitioner::new`] has no such counts and picks
+/// uniformly. Unlike Java, the switch does not wait for the batch to be
+/// ready.
 #[derive(Debug)]
 pub struct DefaultPartitioner {
     /// Bytes after which a topic's sticky partition changes.
@@ -225,6 +235,8 @@ pub struct DefaultPartitioner {
     /// Per topic: the sticky partition. The map's write lock is taken only to
     /// add a topic; each topic's own lock is held for a few instructions.
     topics: RwLock<FastMap<String, Mutex<Sticky>>>,
+    /// Adaptive partitioning: the queue counts the sender publishes.
+    load: Option<Arc<LoadTable>>,
 }
 
 /// A topic's current sticky partition.
@@ -258,7 +270,28 @@ impl DefaultPartitioner {
             sticky_bytes: config.batch_size.max(1),
             ignore_keys: config.partitioner_ignore_keys,
             topics: RwLock::new(FastMap::default()),
+            load: None,
         }
+    }
+
+    /// Picks new sticky partitions weighted by `load` (adaptive partitioning).
+    pub(crate) fn with_load(mut self, load: Arc<LoadTable>) -> Self {
+        load.want();
+        self.load = Some(load);
+        self
+    }
+
+    /// A new sticky partition for `topic`, other than `avoid` when picked
+    /// uniformly: weighted by the published load when there is one and it
+    /// names a usable partition.
+    fn choose(&self, topic: &str, partitions: &TopicPartitions<'_>, avoid: i32) -> i32 {
+        if let Some(load) = self.load.as_ref().and_then(|l| l.get(topic)) {
+            let p = load.pick(next_random());
+            if usable(p, partitions) {
+                return p;
+            }
+        }
+        random_partition(partitions, avoid)
     }
 
     /// The sticky partition for a record of `bytes` bytes to `topic`.
@@ -266,7 +299,11 @@ impl DefaultPartitioner {
         {
             let topics = self.topics.read();
             if let Some(sticky) = topics.get(topic) {
-                return sticky.lock().next(bytes, partitions, self.sticky_bytes);
+                return sticky
+                    .lock()
+                    .next(bytes, partitions, self.sticky_bytes, |avoid| {
+                        self.choose(topic, partitions, avoid)
+                    });
             }
         }
         let mut topics = self.topics.write();
@@ -276,7 +313,9 @@ impl DefaultPartitioner {
                 produced: 0,
             })
         });
-        sticky.get_mut().next(bytes, partitions, self.sticky_bytes)
+        let sticky = sticky.get_mut();
+        let choose = |avoid| self.choose(topic, partitions, avoid);
+        sticky.next(bytes, partitions, self.sticky_bytes, choose)
     }
 }
 
@@ -289,16 +328,24 @@ impl Default for DefaultPartitioner {
 
 impl Sticky {
     /// The partition for the next record, of `bytes` bytes; switches after
-    /// `limit` bytes. Runs under the topic's lock: no allocation, no blocking.
-    fn next(&mut self, bytes: usize, partitions: &TopicPartitions<'_>, limit: usize) -> i32 {
+    /// `limit` bytes to the partition `choose` picks (other than the one it
+    /// is given, when it can). Runs under the topic's lock: no allocation,
+    /// no blocking.
+    fn next(
+        &mut self,
+        bytes: usize,
+        partitions: &TopicPartitions<'_>,
+        limit: usize,
+        choose: impl Fn(i32) -> i32,
+    ) -> i32 {
         if !usable(self.partition, partitions) {
-            self.partition = random_partition(partitions, self.partition);
+            self.partition = choose(self.partition);
             self.produced = 0;
         }
         let partition = self.partition;
         self.produced = self.produced.saturating_add(bytes);
         if self.produced >= limit {
-            self.partition = random_partition(partitions, partition);
+            self.partition = choose(partition);
             self.produced = 0;
         }
         partition
@@ -739,6 +786,43 @@ mod tests {
         for _ in 0..20 {
             assert_eq!(p.partition(&unkeyed("t", b"x"), &one).unwrap(), 2);
         }
+    }
+
+    #[test]
+    fn partitioner_adaptive_sends_few_batches_to_long_queues() {
+        use crate::partition_load::{LoadTable, PartitionLoad};
+        let table = Arc::new(LoadTable::default());
+        // batch.size 1: every record picks a new partition.
+        let p = DefaultPartitioner::new(&config(1)).with_load(table.clone());
+        assert!(table.wanted());
+        // Partition 2 of 3 has 99 batches queued: weights 100, 100, 1.
+        table.publish(
+            "t",
+            PartitionLoad::from_queued(&[(0, 0), (1, 0), (2, 99)], 3),
+        );
+        let mut seen = [0usize; 3];
+        for _ in 0..10_000 {
+            seen[p.partition(&unkeyed("t", b"v"), &all(3)).unwrap() as usize] += 1;
+        }
+        assert!(seen[2] < 200, "{seen:?}");
+        assert!(seen[0] > 4000 && seen[1] > 4000, "{seen:?}");
+        // A load naming only a partition that lost its leader is not used.
+        table.publish("t", PartitionLoad::from_queued(&[(2, 0)], 3));
+        let partitions = TopicPartitions {
+            count: 3,
+            available: &[0, 1],
+        };
+        for _ in 0..100 {
+            let chosen = p.partition(&unkeyed("t", b"v"), &partitions).unwrap();
+            assert_ne!(chosen, 2);
+        }
+        // Without a load: uniform again.
+        table.publish("t", None);
+        let mut seen = [0usize; 3];
+        for _ in 0..3000 {
+            seen[p.partition(&unkeyed("t", b"v"), &all(3)).unwrap() as usize] += 1;
+        }
+        assert!(seen.iter().all(|&n| n > 800), "{seen:?}");
     }
 
     #[test]

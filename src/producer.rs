@@ -235,18 +235,21 @@ impl<K: 'static, V: 'static> ProducerBuilder<K, V> {
             return Err(Error::Config(e));
         }
         let config = Arc::new(self.config);
-        let partitioner = self
-            .partitioner
-            .unwrap_or_else(|| match config.partitioner {
-                PartitionerChoice::RoundRobin => Box::new(RoundRobinPartitioner::new(&config)),
-                _ => Box::new(DefaultPartitioner::new(&config)),
-            });
         let clock = self.clock;
         let sender::Started {
             shared,
             thread,
             wake,
-        } = sender::start(config, clock.clone())?;
+        } = sender::start(config.clone(), clock.clone())?;
+        let partitioner = self
+            .partitioner
+            .unwrap_or_else(|| match config.partitioner {
+                PartitionerChoice::RoundRobin => Box::new(RoundRobinPartitioner::new(&config)),
+                _ if config.partitioner_adaptive => {
+                    Box::new(DefaultPartitioner::new(&config).with_load(shared.load.clone()))
+                }
+                _ => Box::new(DefaultPartitioner::new(&config)),
+            });
         Ok(Producer {
             shared,
             wake,

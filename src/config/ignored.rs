@@ -96,21 +96,6 @@ const IGNORED: &[Ignored] = &[
         instead: "rebootstrapping is not implemented (see metadata.recovery.strategy)",
     },
     Ignored {
-        name: "partitioner.adaptive.partitioning.enable",
-        kind: Kind::Bool,
-        quiet: Quiet::Value("false"),
-        instead: "adaptive partitioning (KIP-794) is not implemented yet: records without a \
-                  key are spread uniformly (sticky partitions, partitions without a leader \
-                  skipped); set it to false to silence this warning",
-    },
-    Ignored {
-        name: "partitioner.availability.timeout.ms",
-        kind: Kind::Integer { min: 0, int: false },
-        quiet: Quiet::Value("0"),
-        instead: "adaptive partitioning is not implemented yet: only partitions without a \
-                  leader are skipped",
-    },
-    Ignored {
         name: "transaction.two.phase.commit.enable",
         kind: Kind::Bool,
         quiet: Quiet::Value("false"),
@@ -293,8 +278,6 @@ mod tests {
         let quiet: BTreeMap<String, String> = [
             ("interceptor.classes", ""),
             ("enable.metrics.push", "false"),
-            ("partitioner.adaptive.partitioning.enable", "false"),
-            ("partitioner.availability.timeout.ms", "0"),
             ("metadata.recovery.strategy", "none"),
             ("transaction.two.phase.commit.enable", "false"),
         ]

@@ -54,8 +54,8 @@
 //! | `receive.buffer.bytes` | [`receive_buffer_bytes`](ProducerConfigBuilder::receive_buffer_bytes) | 32768 | honoured | socket receive buffer (`-1` = OS default) |
 //! | `partitioner.class` | [`partitioner`](ProducerConfigBuilder::partitioner) | `default` | honoured | `default` or `round_robin` (or the Java class names), see [`PartitionerChoice`]; other class names are an error (custom partitioners are plugged in code) |
 //! | `partitioner.ignore.keys` | [`partitioner_ignore_keys`](ProducerConfigBuilder::partitioner_ignore_keys) | `false` | honoured | `true`: the default partitioner places keyed records like records without a key (sticky), keys are not hashed |
-//! | `partitioner.adaptive.partitioning.enable` | — | `true` | warns unless `false` | adaptive partitioning (KIP-794) is not implemented yet: null-key records are spread uniformly |
-//! | `partitioner.availability.timeout.ms` | — | 0 | warns unless 0 | not implemented yet (partitions without a leader are skipped) |
+//! | `partitioner.adaptive.partitioning.enable` | [`partitioner_adaptive`](ProducerConfigBuilder::partitioner_adaptive) | `true` | honoured | the default partitioner picks a new sticky partition weighted by how few batches wait in each partition's queue (KIP-794): partitions of a slow broker get fewer new batches; `false`: uniform |
+//! | `partitioner.availability.timeout.ms` | [`partitioner_availability_timeout`](ProducerConfigBuilder::partitioner_availability_timeout) | 0 | honoured | with adaptive partitioning, a partition whose leader could take no request for longer than this gets no new sticky batches until it can; 0: never excluded |
 //! | `transactional.id` | [`transactional_id`](ProducerConfigBuilder::transactional_id) | none | honoured | enables the transactional API (needs idempotence) |
 //! | `transaction.timeout.ms` | [`transaction_timeout`](ProducerConfigBuilder::transaction_timeout) | 60000 | honoured | how long the coordinator waits before aborting an open transaction |
 //! | `transaction.two.phase.commit.enable` | — | `false` | warns unless `false` | two-phase commit (KIP-939) is not implemented |
@@ -569,6 +569,15 @@ pub struct ProducerConfig {
     /// [`PartitionerChoice::RoundRobin`] (which ignores keys anyway) or a
     /// custom partitioner.
     pub partitioner_ignore_keys: bool,
+    /// `partitioner.adaptive.partitioning.enable`: the default partitioner
+    /// weighs partitions by their queued batches when it picks a new sticky
+    /// partition (KIP-794). No effect on keyed records, on
+    /// [`PartitionerChoice::RoundRobin`] or on a custom partitioner.
+    pub partitioner_adaptive: bool,
+    /// `partitioner.availability.timeout.ms`: with adaptive partitioning, a
+    /// partition whose leader could not be sent to for this long is left
+    /// out of new sticky choices; zero never leaves one out.
+    pub partitioner_availability_timeout: Duration,
     /// `security.protocol`.
     pub security_protocol: SecurityProtocol,
     /// `ssl.*`: TLS settings (with `SSL` and `SASL_SSL`).
@@ -628,6 +637,8 @@ impl Default for ProducerConfig {
             transaction_timeout: Duration::from_millis(60_000),
             partitioner: PartitionerChoice::Default,
             partitioner_ignore_keys: false,
+            partitioner_adaptive: true,
+            partitioner_availability_timeout: Duration::ZERO,
             security_protocol: SecurityProtocol::Plaintext,
             tls: TlsConfig::default(),
             sasl: SaslConfig::default(),
@@ -1300,6 +1311,43 @@ impl ProducerConfigBuilder {
     /// ```
     pub fn partitioner_ignore_keys(mut self, ignore: bool) -> Self {
         self.values.partitioner_ignore_keys = ignore;
+        self
+    }
+
+    /// `partitioner.adaptive.partitioning.enable`: `false` makes the default
+    /// partitioner pick new sticky partitions uniformly instead of weighing
+    /// them by their queued batches.
+    ///
+    /// ```
+    /// use kafka_sync::ProducerConfig;
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .partitioner_adaptive(false)
+    ///     .build()?;
+    /// assert!(!config.partitioner_adaptive);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
+    pub fn partitioner_adaptive(mut self, adaptive: bool) -> Self {
+        self.values.partitioner_adaptive = adaptive;
+        self
+    }
+
+    /// `partitioner.availability.timeout.ms`: with adaptive partitioning, a
+    /// partition whose leader could take no request for longer than this
+    /// gets no new sticky batches; zero (the default) never excludes one.
+    ///
+    /// ```
+    /// use kafka_sync::ProducerConfig;
+    /// use std::time::Duration;
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .partitioner_availability_timeout(Duration::from_millis(500))
+    ///     .build()?;
+    /// assert_eq!(config.partitioner_availability_timeout, Duration::from_millis(500));
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
+    pub fn partitioner_availability_timeout(mut self, timeout: Duration) -> Self {
+        self.values.partitioner_availability_timeout = timeout;
         self
     }
 

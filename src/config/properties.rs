@@ -45,6 +45,8 @@ pub(super) const NAMES: &[&str] = &[
     "socket.connection.setup.timeout.max.ms",
     "partitioner.class",
     "partitioner.ignore.keys",
+    "partitioner.adaptive.partitioning.enable",
+    "partitioner.availability.timeout.ms",
     "transactional.id",
     "transaction.timeout.ms",
     "security.protocol",
@@ -120,6 +122,10 @@ pub(super) fn apply(
         }
         "partitioner.class" => c.partitioner = v.parse::<PartitionerChoice>()?,
         "partitioner.ignore.keys" => c.partitioner_ignore_keys = boolean(name, v)?,
+        "partitioner.adaptive.partitioning.enable" => c.partitioner_adaptive = boolean(name, v)?,
+        "partitioner.availability.timeout.ms" => {
+            c.partitioner_availability_timeout = millis(name, v)?;
+        }
         "transactional.id" => {
             if v.is_empty() {
                 return Err(ConfigError::new(name, "must not be empty"));
@@ -363,6 +369,14 @@ pub(super) fn to_properties(c: &ProducerConfig) -> BTreeMap<String, String> {
         (
             "partitioner.ignore.keys",
             c.partitioner_ignore_keys.to_string(),
+        ),
+        (
+            "partitioner.adaptive.partitioning.enable",
+            c.partitioner_adaptive.to_string(),
+        ),
+        (
+            "partitioner.availability.timeout.ms",
+            ms(c.partitioner_availability_timeout),
         ),
         ("transaction.timeout.ms", ms(c.transaction_timeout)),
         ("security.protocol", c.security_protocol.name().to_owned()),

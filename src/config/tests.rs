@@ -203,6 +203,12 @@ fn every_property_parses() {
         ("partitioner.ignore.keys", "false", |c| {
             !c.partitioner_ignore_keys
         }),
+        ("partitioner.adaptive.partitioning.enable", "false", |c| {
+            !c.partitioner_adaptive
+        }),
+        ("partitioner.availability.timeout.ms", "250", |c| {
+            c.partitioner_availability_timeout == ms(250)
+        }),
         ("partitioner.class", "default", |c| {
             c.partitioner == PartitionerChoice::Default
         }),
@@ -441,7 +447,7 @@ fn bad_values_name_the_property_and_what_was_expected() {
         (
             "partitioner.availability.timeout.ms",
             "-1",
-            "integer from 0",
+            "non-negative integer of milliseconds",
         ),
         (
             "metrics.sample.window.ms",

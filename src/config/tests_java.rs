@@ -206,7 +206,6 @@ fn a_full_java_4_producer_properties_file_is_accepted() {
             "metadata.recovery.strategy",
             "metric.reporters",
             "metrics.recording.level",
-            "partitioner.adaptive.partitioning.enable",
         ],
         "{warnings:#?}"
     );
@@ -240,15 +239,13 @@ fn quiet_values_of_ignored_properties_do_not_warn() {
             .set("metric.reporters", " ")
             .set("enable.metrics.push", "false")
             .set("auto.include.jmx.reporter", "FALSE")
-            .set("partitioner.adaptive.partitioning.enable", "false")
-            .set("partitioner.availability.timeout.ms", "0")
             .set("metadata.recovery.strategy", "NONE")
             .set("transaction.two.phase.commit.enable", "false")
             .set("config.providers", ""),
     );
     let c = c.unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
-    assert_eq!(c.ignored_properties.len(), 9);
+    assert_eq!(c.ignored_properties.len(), 7);
     assert_eq!(c.ignored_properties["metadata.recovery.strategy"], "none");
 
     for (name, value, says) in [
@@ -263,16 +260,6 @@ fn quiet_values_of_ignored_properties_do_not_warn() {
             "Producer::metrics()",
         ),
         ("auto.include.jmx.reporter", "true", "no JMX"),
-        (
-            "partitioner.adaptive.partitioning.enable",
-            "true",
-            "not implemented yet",
-        ),
-        (
-            "partitioner.availability.timeout.ms",
-            "500",
-            "not implemented yet",
-        ),
         (
             "metadata.recovery.strategy",
             "rebootstrap",

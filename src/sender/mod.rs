@@ -23,6 +23,7 @@ pub(crate) use start::{start, Started};
 mod idempotence;
 pub(crate) use crate::sequence::sequence_after;
 mod epoch;
+mod load;
 mod produce;
 mod produce_request;
 mod requests;
@@ -40,6 +41,8 @@ mod tests_hardening;
 mod tests_idle;
 #[cfg(test)]
 mod tests_inflight;
+#[cfg(test)]
+mod tests_load;
 #[cfg(test)]
 mod tests_panic;
 #[cfg(test)]
@@ -80,6 +83,9 @@ pub(crate) struct Shared {
     pub(crate) has_fatal: std::sync::atomic::AtomicBool,
     /// With `transactional.id`: the transaction's state, shared with callers.
     pub(crate) txn: Option<Arc<txn::TxnShared>>,
+    /// Adaptive partitioning: queued batches per partition, as the sender
+    /// counted them (filled only once a partitioner wants it).
+    pub(crate) load: Arc<crate::partition_load::LoadTable>,
 }
 
 impl Shared {
@@ -102,6 +108,7 @@ impl Shared {
                 .transactional_id
                 .as_ref()
                 .map(|_| Arc::new(txn::TxnShared::default())),
+            load: Arc::default(),
             config,
         }
     }
@@ -253,6 +260,8 @@ pub(crate) struct Sender<N: Network> {
     throttled_until: HashMap<NodeId, Instant>,
     /// `retry.backoff.ms` to `retry.backoff.max.ms`, with jitter.
     retry_backoff: crate::net::Backoff,
+    /// Adaptive partitioning's counts (see `load.rs`).
+    load: load::LoadCounts,
     /// Tests: panic at this stage (see `maybe_panic`).
     #[cfg(test)]
     pub(crate) panic_at: Option<&'static str>,
@@ -324,6 +333,7 @@ impl<N: Network> Sender<N> {
             txn,
             throttled_until: HashMap::new(),
             retry_backoff,
+            load: load::LoadCounts::default(),
             #[cfg(test)]
             panic_at: None,
         }

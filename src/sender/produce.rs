@@ -136,14 +136,23 @@ impl<N: Network> Sender<N> {
         }
         let mut per_node: HashMap<NodeId, (usize, Vec<ProducerBatch>)> = HashMap::new();
         let mut want_add = Vec::new();
+        let counting = self.counting_load();
+        let track_leaders = counting && !cfg.partitioner_availability_timeout.is_zero();
         for tq in self.shared.acc.topics() {
             let meta = self.topics.get(&*tq.name).cloned();
             let mut used = false;
+            if counting {
+                self.load.queued.clear();
+                self.load.queued.resize(tq.partitions.len(), 0);
+            }
             for (p, queue) in tq.partitions.iter().enumerate() {
-                let p = p as i32;
                 // Is the head batch ready? (Noting when it will be, if not.)
                 {
                     let q = queue.lock();
+                    if counting {
+                        self.load.queued[p] = q.batches.len() as u32;
+                    }
+                    let p = p as i32;
                     let Some(head) = q.batches.front() else {
                         continue;
                     };
@@ -177,6 +186,7 @@ impl<N: Network> Sender<N> {
                         }
                     }
                 }
+                let p = p as i32;
                 // Transactions v1: a partition is added before its first
                 // batch; v2: Produce adds it (noted when its batch goes).
                 if let Some(txn) = &self.txn {
@@ -213,24 +223,29 @@ impl<N: Network> Sender<N> {
                         }
                     }
                 }
-                match self.net.state(leader, now) {
-                    ConnState::Ready => {
-                        if let Some(until) = self.throttled(leader, now) {
+                let ready = match self.net.state(leader, now) {
+                    ConnState::Ready => match self.throttled(leader, now) {
+                        Some(until) => {
                             wake.at(until);
-                            continue;
+                            false
                         }
-                    }
+                        None => true,
+                    },
                     ConnState::Disconnected => {
                         self.net.connect(leader, now);
-                        continue;
+                        false
                     }
                     ConnState::BackingOff { until } => {
                         wake.at(until);
-                        continue;
+                        false
                     }
-                    ConnState::Connecting => continue,
+                    ConnState::Connecting => false,
+                };
+                let ready = ready && self.node_in_flight(leader) < cfg.max_in_flight;
+                if track_leaders {
+                    self.note_leader(leader, ready, now);
                 }
-                if self.node_in_flight(leader) >= cfg.max_in_flight {
+                if !ready {
                     continue;
                 }
                 let (size, batches) = per_node.entry(leader).or_default();
@@ -252,6 +267,9 @@ impl<N: Network> Sender<N> {
             }
             if used {
                 self.topic_used.insert(tq.name.clone(), now);
+            }
+            if counting {
+                self.publish_load(&tq.name, meta.as_deref(), now);
             }
         }
         if let Some(txn) = self.txn.as_mut() {

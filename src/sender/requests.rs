@@ -137,6 +137,7 @@ impl<N: Network> Sender<N> {
             );
             self.topics.remove(&topic);
             self.topic_used.remove(topic.as_str());
+            self.forget_load(&topic);
         }
     }
 
