@@ -222,3 +222,139 @@ fn v4_kill_leader_acks1() {
         "records unaccounted for",
     );
 }
+
+// --- Adaptive partitioning (KIP-794) ---------------------------------------
+
+/// Records placed and acknowledged while one broker was stopped.
+#[derive(Debug)]
+struct Placement {
+    sent: usize,
+    /// Of `sent`, how many went to the stopped broker's partitions.
+    to_stopped: usize,
+    /// Of `sent`, how many were acknowledged before it went on.
+    acked_while_stopped: usize,
+}
+
+/// Sends null-key 100-byte records at about 20,000/s to `topic` (one
+/// replica per partition) while `victim` is SIGSTOPped for `pause`, then
+/// SIGCONTs it and waits for every record.
+fn place_while_stopped(
+    k: &KafkaCluster,
+    topic: &str,
+    victim: i32,
+    stopped: &[i32],
+    cfg: kafka_sync::config::ProducerConfigBuilder,
+    pause: Duration,
+) -> Placement {
+    use kafka_sync::{Producer, ProducerRecord};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Instant;
+    let cfg = cfg.bootstrap_servers(&k.bootstrap).build().unwrap();
+    let p: Producer<Vec<u8>, Vec<u8>> = Producer::new(cfg).unwrap();
+    let rec = || ProducerRecord::new(topic, vec![b'x'; 100]);
+    p.send(rec()).unwrap().wait().unwrap();
+    let acked = Arc::new(AtomicUsize::new(0));
+    let placed: Arc<Vec<AtomicUsize>> = Arc::new((0..6).map(|_| AtomicUsize::new(0)).collect());
+    k.pause(victim);
+    let start = Instant::now();
+    let mut sent = 0;
+    while start.elapsed() < pause {
+        for _ in 0..200 {
+            let (acked, placed) = (acked.clone(), placed.clone());
+            p.send_with_callback(rec(), move |r| {
+                let md = r.expect("delivered");
+                placed[md.partition as usize].fetch_add(1, Ordering::Relaxed);
+                acked.fetch_add(1, Ordering::Relaxed);
+            })
+            .unwrap();
+            sent += 1;
+        }
+        sleep(Duration::from_millis(10));
+    }
+    let acked_while_stopped = acked.load(Ordering::Relaxed);
+    k.resume(victim);
+    p.flush_timeout(Duration::from_secs(60)).unwrap();
+    p.close(Duration::from_secs(10));
+    assert_eq!(
+        acked.load(Ordering::Relaxed),
+        sent,
+        "every record delivered"
+    );
+    let to_stopped = stopped
+        .iter()
+        .map(|&s| placed[s as usize].load(Ordering::Relaxed))
+        .sum();
+    Placement {
+        sent,
+        to_stopped,
+        acked_while_stopped,
+    }
+}
+
+/// One broker of three is SIGSTOPped for 3 s (less than the broker session
+/// timeout: it is not fenced, its partitions keep their leader) under a
+/// topic with one replica per partition. Uniform sticky partitioning keeps
+/// sending a third of the records to its two partitions, where they wait;
+/// adaptive partitioning (the default) sends few there, so records still
+/// flow to the others, and with `partitioner.availability.timeout.ms` none
+/// once the broker was stuck that long.
+#[test]
+fn v4_adaptive_partitioning_avoids_a_stopped_broker() {
+    use kafka_sync::ProducerConfig;
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(k) = KafkaCluster::shared(Version::V4) else {
+        return;
+    };
+    let _logs = k.logs_on_panic();
+    k.wait_fully_replicated(Duration::from_secs(120));
+    let topic = common::kafka::unique_topic("adaptive");
+    k.create_unreplicated_topic(&topic, 6);
+    let victim = k.leader_of(&topic, 0);
+    let stopped: Vec<i32> = (0..6)
+        .filter(|&p| k.leader_of(&topic, p) == victim)
+        .collect();
+    let share = |stopped: &[i32]| stopped.len() as f64 / 6.0;
+    let pause = Duration::from_secs(3);
+    let base = || ProducerConfig::builder().linger(Duration::from_millis(5));
+    let mut results = Vec::new();
+    for (name, cfg) in [
+        ("uniform", base().partitioner_adaptive(false)),
+        ("adaptive", base()),
+        (
+            "adaptive+availability 500 ms",
+            base().partitioner_availability_timeout(Duration::from_millis(500)),
+        ),
+    ] {
+        let out = place_while_stopped(k, &topic, victim, &stopped, cfg, pause);
+        let to_stopped = out.to_stopped as f64 / out.sent as f64;
+        let acked = out.acked_while_stopped as f64 / out.sent as f64;
+        println!(
+            "ADAPTIVE {name}: {} records in {pause:?} with node {victim} (partitions {stopped:?}, \
+             {:.0} % of them) stopped: {:.1} % placed there, {:.1} % acknowledged while it was",
+            out.sent,
+            share(&stopped) * 100.0,
+            to_stopped * 100.0,
+            acked * 100.0
+        );
+        results.push((name, to_stopped, acked));
+        k.wait_fully_replicated(Duration::from_secs(120));
+    }
+    let uniform = results[0].1;
+    assert!(
+        uniform > share(&stopped) * 0.6,
+        "uniform placement: {results:?}"
+    );
+    assert!(
+        results[1].1 < uniform * 0.6,
+        "adaptive sends fewer there: {results:?}"
+    );
+    assert!(
+        results[1].2 > results[0].2,
+        "more flows while stopped: {results:?}"
+    );
+    assert!(
+        results[2].1 < uniform * 0.3,
+        "availability timeout: {results:?}"
+    );
+}

@@ -295,6 +295,38 @@ impl KafkaCluster {
         create_topic(&self.admin, &self.meta, "kafka", name, partitions, rf);
     }
 
+    /// Creates a topic with one replica per partition
+    /// (`min.insync.replicas=1`: acks=all needs the leader only) and waits
+    /// until every partition has a leader. A partition then stalls with its
+    /// one broker and nothing else does.
+    pub fn create_unreplicated_topic(&self, name: &str, partitions: i32) {
+        use rdkafka::admin::{AdminOptions, NewTopic, TopicReplication};
+        let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+        let topic = NewTopic::new(name, partitions, TopicReplication::Fixed(1))
+            .set("min.insync.replicas", "1");
+        match block_on(self.admin.create_topics([&topic], &opts)) {
+            Ok(res) => {
+                for r in res {
+                    r.unwrap_or_else(|(t, e)| panic!("create topic {t}: {e}"));
+                }
+            }
+            Err(e) => panic!("CreateTopics: {e}"),
+        }
+        self.wait_for_leaders(name, partitions);
+    }
+
+    /// Waits (up to 60 s) until `topic` has `total` partitions, each with a leader.
+    fn wait_for_leaders(&self, topic: &str, total: i32) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            match self.partitions(topic) {
+                Ok(ps) if ps.len() == total as usize && ps.iter().all(|p| p.leader >= 0) => return,
+                r => assert!(Instant::now() < deadline, "{topic} has no leaders: {r:?}"),
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Grows `topic` to `total` partitions and waits until each has a leader.
     pub fn add_partitions(&self, topic: &str, total: i32) {
         use rdkafka::admin::{AdminOptions, NewPartitions};
@@ -308,14 +340,7 @@ impl KafkaCluster {
             }
             Err(e) => panic!("CreatePartitions: {e}"),
         }
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            match self.partitions(topic) {
-                Ok(ps) if ps.len() == total as usize && ps.iter().all(|p| p.leader >= 0) => return,
-                r => assert!(Instant::now() < deadline, "{topic} not grown: {r:?}"),
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        self.wait_for_leaders(topic, total);
     }
 
     /// Creates a fresh topic named after `prefix` and returns its name.
