@@ -133,6 +133,7 @@ mod ours;
 mod parent;
 mod report;
 mod scenarios;
+mod sync_wait;
 mod workload;
 
 fn main() {
