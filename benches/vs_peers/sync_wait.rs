@@ -9,7 +9,7 @@ use crate::bench_common::rd;
 use crate::measure::{latency_report, usage};
 use crate::workload::{Payloads, Report, Spec};
 use rdkafka::message::DeliveryResult;
-use rdkafka::producer::{BaseRecord, ProducerContext, ThreadedProducer};
+use rdkafka::producer::{BaseRecord, Producer as _, ProducerContext, ThreadedProducer};
 use rdkafka::ClientContext;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Barrier, Condvar, Mutex};
@@ -90,8 +90,8 @@ type Threaded = ThreadedProducer<Slots>;
 fn send_wait(p: &Threaded, spec: &Spec, values: &Payloads, caller: usize, i: u64) -> bool {
     let slot = &p.context().slots[caller];
     *slot.outcome.lock().unwrap() = None;
-    let record =
-        BaseRecord::<[u8], [u8], usize>::with_opaque_to(&spec.topic, caller).payload(values.value(i));
+    let record = BaseRecord::<[u8], [u8], usize>::with_opaque_to(&spec.topic, caller)
+        .payload(values.value(i));
     if let Err((e, _)) = p.send(record) {
         panic!("rdkafka send failed: {e}");
     }
