@@ -201,8 +201,9 @@ w("  metadata) to the return of `ProducerPerformance.main` (after `close`, so af
 w("  acknowledgement), CPU being the JVM's process CPU time (`OperatingSystemMXBean.getProcessCpuTime`:")
 w("  every JVM thread, user+sys, JIT and GC included; 10 ms granularity). Keyed runs use")
 w("  `--key-distribution random --record-key-range 10000`. The Java client runs on Kafka only")
-w("  (it gets nothing acknowledged by the mock cluster or by tansu 0.6), with one caller thread,")
-w("  and not in the memory tables: — in its columns.")
+w("  (it gets nothing acknowledged by the mock cluster or by tansu 0.6), with one caller thread")
+w("  (except in the synchronous-callers table: the driver's own callers), and not in the memory")
+w("  tables: — in its columns.")
 w("")
 
 # ------------------------------------------------------------------ goal
@@ -476,7 +477,9 @@ if sc:
             if all(q[c]["rps"] is None for c in CLIENTS):
                 continue
             note_behind("Synchronous callers", s, b, q)
-            cells = [f"{rate(q[c]['rps'])}{spread(g, s, b, c, 'rps')}" for c in CLIENTS]
+            # Below 10 k records/s, every digit (rate() would say "2 k").
+            rps = lambda x: "—" if x is None else (f"{x:.0f}" if x < 1e4 else rate(x))
+            cells = [f"{rps(q[c]['rps'])}{spread(g, s, b, c, 'rps')}" for c in CLIENTS]
             for c in CLIENTS:
                 cells += [num(ms(q[c]["lat_p50_us"])), num(ms(q[c]["lat_p99_us"]))]
             cells += [num(q[c]["cpu_us_per_record"]) for c in CLIENTS]
