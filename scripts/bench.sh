@@ -201,8 +201,9 @@ w("  metadata) to the return of `ProducerPerformance.main` (after `close`, so af
 w("  acknowledgement), CPU being the JVM's process CPU time (`OperatingSystemMXBean.getProcessCpuTime`:")
 w("  every JVM thread, user+sys, JIT and GC included; 10 ms granularity). Keyed runs use")
 w("  `--key-distribution random --record-key-range 10000`. The Java client runs on Kafka only")
-w("  (it gets nothing acknowledged by the mock cluster or by tansu 0.6), with one caller thread,")
-w("  and not in the memory tables: — in its columns.")
+w("  (it gets nothing acknowledged by the mock cluster or by tansu 0.6), with one caller thread")
+w("  (except in the synchronous-callers table: the driver's own callers), and not in the memory")
+w("  tables: — in its columns.")
 w("")
 
 # ------------------------------------------------------------------ goal
@@ -447,6 +448,50 @@ if sc:
             cells += [num(q[c]["cpu_us_per_record"]) for c in CLIENTS]
             cells += [bold(ratio(q['ours']['cpu_us_per_record'], q[p]['cpu_us_per_record'])) for p in PEERS]
             w(f"| {s.split('=')[1]} | {BROKER_NAME[b]} | " + " | ".join(cells) + " |")
+    w("")
+
+# ------------------------------------------------------------------ sync_threads
+sc = scenarios("sync_threads")
+if sc:
+    w("## Synchronous callers: goal ≥ 1.25× both in records/s at equal or lower p99 (100 B records)")
+    w("")
+    w("N caller threads share one producer; each sends a record and blocks until it is acknowledged, "
+      "then sends the next: ours `send(record)?.wait()`; rdkafka a `ThreadedProducer` whose delivery "
+      "report completes the caller's slot (a mutex and condvar per caller, the caller's index as the "
+      "opaque); Java `send(record).get()` on one shared `KafkaProducer` (the driver's own callers, "
+      "after a discarded warm-up round of the same length). Each caller sends the same number of "
+      "records. Records/s is all callers' records over the span from when every caller is ready to "
+      "when the last is done; p50/p99 are over every record, from before the send call to the "
+      "acknowledgement, in ms; CPU is the process's (every thread) over the span, per record. "
+      "Default settings of the other tables (linger.ms=5 is every client's default). The goal, "
+      "against each peer: at least 1.25× its records/s with a p99 no higher than its p99.")
+    w("")
+    w("| callers | broker | ours rec/s | rdkafka rec/s | Java rec/s | ours p50 ms | ours p99 ms | rdkafka p50 ms | rdkafka p99 ms | Java p50 ms | Java p99 ms | ours CPU µs/rec | rdkafka CPU µs/rec | Java CPU µs/rec | rec/s ours/rdkafka | p99 ours/rdkafka | goal vs rdkafka | rec/s ours/Java | p99 ours/Java | goal vs Java |")
+    w("|" + "---|" * 20)
+    keys = ("rps", "lat_p50_us", "lat_p99_us", "cpu_us_per_record")
+    ms = lambda x: None if x is None else x / 1000
+    for s in sc:
+        for b in brokers:
+            g = "sync_threads"
+            q = {c: {k: med(g, s, b, c, k) for k in keys} for c in CLIENTS}
+            if all(q[c]["rps"] is None for c in CLIENTS):
+                continue
+            note_behind("Synchronous callers", s, b, q)
+            # Below 10 k records/s, every digit (rate() would say "2 k").
+            rps = lambda x: "—" if x is None else (f"{x:.0f}" if x < 1e4 else rate(x))
+            cells = [f"{rps(q[c]['rps'])}{spread(g, s, b, c, 'rps')}" for c in CLIENTS]
+            for c in CLIENTS:
+                cells += [num(ms(q[c]["lat_p50_us"])), num(ms(q[c]["lat_p99_us"]))]
+            cells += [num(q[c]["cpu_us_per_record"]) for c in CLIENTS]
+            for p in PEERS:
+                a, r = q["ours"]["rps"], q[p]["rps"]
+                la, lr = q["ours"]["lat_p99_us"], q[p]["lat_p99_us"]
+                if None in (a, r, la, lr) or not r:
+                    met = "no data"
+                else:
+                    met = "met" if a / r >= 1.25 and la <= lr else "not met"
+                cells += [bold(ratio(a, r)), bold(ratio(la, lr)), met]
+            w(f"| {s.split()[0]} | {BROKER_NAME[b]} | " + " | ".join(cells) + " |")
     w("")
 
 # ------------------------------------------------------------------ memory

@@ -47,6 +47,9 @@ fn send_with(
 }
 
 pub fn run(spec: &Spec) -> Report {
+    if spec.mode == "sync" {
+        return crate::sync_wait::rdkafka(spec);
+    }
     let payloads = Payloads::new(spec.size);
     let producer = producer(spec);
     let never = AtomicBool::new(false);

@@ -78,9 +78,10 @@
 //! strings of 1–4 bytes, ours and rdkafka use 10-byte keys from a pool of
 //! 10 000). Latency mode: the driver's own loop, `send(record).get()` per
 //! record on one `KafkaProducer` with the same settings, after a discarded
-//! warm-up loop of the same length on the same producer. Java is not run
-//! with more than one caller thread (ProducerPerformance has one), nor in
-//! memory or baseline mode, and it runs on `kafka` only: kafka-clients 4.4
+//! warm-up loop of the same length on the same producer. Sync mode: the
+//! driver's own callers (below). Java is not run with more than one caller
+//! thread elsewhere (ProducerPerformance has one), nor in memory or
+//! baseline mode, and it runs on `kafka` only: kafka-clients 4.4
 //! gets no record acknowledged by the mock cluster (it logs the mock's
 //! connection as throttled) nor by tansu 0.6 (tansu fails to decode its
 //! requests, "failed to fill whole buffer"): every batch expires.
@@ -93,6 +94,27 @@
 //! `usize`) travels as the record's delivery opaque, nothing allocated per
 //! record, and the delivery report pushes the latency the same way; java:
 //! ProducerPerformance as in throughput mode (its own callback per record).
+//!
+//! **Sync mode** (group `sync_threads`, `sync_wait.rs`): N caller threads
+//! (1, 8, 64, 256) share one producer, and each sends one record and blocks
+//! until it is acknowledged before it sends the next, `BENCH_SYNC_RECORDS`
+//! (500; quick 100) records per caller (caller `t` the records `t, t + N,
+//! ...`). Settings are the defaults of every group (below; linger.ms=5 is
+//! also every client's own default: ours, librdkafka's since 1.5, the Java
+//! client's since 4.0). The span runs from when every caller is ready (a
+//! barrier) to when the last is done; records/s is all callers' records
+//! over it, latency (p50, p99: `lat_p50_us`, `lat_p99_us`) is per record
+//! from before the send call to its acknowledgement, over every caller's
+//! records, and CPU is the whole process's over the span plus the start of
+//! the callers. Ours: `producer.send(record)?.wait()`. rdkafka: a
+//! `ThreadedProducer` (its thread calls `poll`) whose context holds a slot
+//! (a mutex and a condvar) per caller; the caller's index travels as the
+//! record's delivery opaque, the delivery report fills the slot, and the
+//! caller waits on it after `send`. Java: `sync` mode of the driver, N
+//! threads calling `producer.send(record).get()` on one shared
+//! `KafkaProducer`, after a discarded warm-up round of the same length
+//! (same threads, same producer: JIT); the JVM's process CPU time as in
+//! the other modes. Java runs on `kafka` only, as elsewhere.
 //!
 //! Peak RSS is the child's `VmHWM` over its whole life (`ru_maxrss` is not
 //! used: Linux carries the parent's RSS at fork over `exec` into it; for
@@ -115,10 +137,12 @@
 //!   to 100 B; larger records send at most `BENCH_BYTES` (256 MiB) per run.
 //! - `BENCH_REPS` (3): runs per client per scenario.
 //! - `BENCH_BROKERS` (`mock,tansu,kafka`), `BENCH_CLIENTS`
-//!   (`ours,rdkafka,java`), `BENCH_GROUPS` (all: `size,size_1mb,codec,codec_threads,acks,
-//!   threads,partitions,latency,memory`); a command-line argument that does
-//!   not start with `-` also selects groups.
-//! - `BENCH_QUICK=1`: 100000 records, 1 rep, shorter latency and memory runs.
+//!   (`ours,rdkafka,java`), `BENCH_GROUPS` (all: `size,size_1mb,codec,codec_threads,
+//!   callback,acks,threads,partitions,latency,sync_threads,memory`); a
+//!   command-line argument that does not start with `-` also selects groups.
+//! - `BENCH_SYNC_RECORDS` (500): records per caller in group `sync_threads`.
+//! - `BENCH_QUICK=1`: 100000 records, 1 rep, shorter latency, sync and
+//!   memory runs.
 //! - `BENCH_OUT`: the JSON-lines file (appended to).
 
 #[path = "../common/mod.rs"]
@@ -133,6 +157,7 @@ mod ours;
 mod parent;
 mod report;
 mod scenarios;
+mod sync_wait;
 mod workload;
 
 fn main() {

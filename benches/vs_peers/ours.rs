@@ -104,6 +104,14 @@ pub fn run(spec: &Spec) -> Report {
                 .wait()
                 .expect("record");
         }),
+        // Group `sync_threads`: every caller waits for each of its records.
+        "sync" => crate::sync_wait::run(spec, |_, i| {
+            producer
+                .send(record(spec, &payloads, i))
+                .expect("send")
+                .wait()
+                .expect("record");
+        }),
         "memory" => {
             let before = usage();
             let start = Instant::now();

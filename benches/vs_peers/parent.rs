@@ -118,7 +118,7 @@ pub fn run(args: &[String]) {
     let reps = env_u64("BENCH_REPS", if quick { 1 } else { 3 }) as usize;
     let mut groups = env_list(
         "BENCH_GROUPS",
-        "size,size_1mb,codec,codec_threads,callback,acks,threads,partitions,latency,memory",
+        "size,size_1mb,codec,codec_threads,callback,acks,threads,partitions,latency,sync_threads,memory",
     );
     let positional: Vec<String> = args
         .iter()

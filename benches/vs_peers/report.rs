@@ -111,6 +111,14 @@ pub fn summarize(
             all("lat_p50_us", 1.0, 0),
             all("lat_p99_us", 1.0, 0)
         ),
+        "sync" => format!(
+            "{} rec/s (ours {}), p50 {} ms, p99 {} ms, CPU {} µs/rec",
+            all("rps", 1.0, 0),
+            vs("rps"),
+            all("lat_p50_us", 1000.0, 2),
+            all("lat_p99_us", 1000.0, 2),
+            all("cpu_us_per_record", 1.0, 2)
+        ),
         "memory" | "baseline" => format!("peak RSS {} MiB", all("maxrss_kb", 1024.0, 1)),
         _ => format!(
             "{} rec/s (ours {}), CPU {} µs/rec (ours {})",

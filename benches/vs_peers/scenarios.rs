@@ -36,15 +36,17 @@ impl Scenario {
     /// The clients of `all` that run this scenario on `broker`: java only
     /// in throughput and latency mode with one caller (ProducerPerformance
     /// has one sending thread; memory and baseline are not measured for
-    /// it), and on real Kafka only (kafka-clients 4.4 never gets a record
+    /// it) and in sync mode (the driver's own callers), and on real Kafka
+    /// only (kafka-clients 4.4 never gets a record
     /// acknowledged by librdkafka's mock cluster, which it reads as
     /// throttling it, nor by tansu 0.6, which cannot decode its requests:
     /// every batch expires).
     pub fn clients<'a>(&self, all: &'a [String], broker: &str) -> Vec<&'a str> {
-        let java = matches!(
+        let java = (matches!(
             self.spec.mode.as_str(),
             "throughput" | "callback" | "latency"
         ) && self.spec.threads == 1
+            || self.spec.mode == "sync")
             && broker == "kafka";
         all.iter()
             .map(String::as_str)
@@ -162,6 +164,21 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
         s.mode = "latency".into();
         s.linger_ms = linger;
         add("latency", format!("linger.ms={linger}"), 6, None, s);
+    }
+    // Synchronous callers: every caller thread sends a record and waits
+    // for its acknowledgement, then the next (`sync_wait.rs`); the same
+    // number of records per caller, so a run lasts about as many linger
+    // periods whatever the thread count.
+    let per_caller = env_u64("BENCH_SYNC_RECORDS", if quick { 100 } else { 500 });
+    for threads in [1, 8, 64, 256] {
+        let mut s = base(per_caller * threads as u64);
+        s.mode = "sync".into();
+        s.threads = threads;
+        let label = match threads {
+            1 => "1 thread".to_owned(),
+            n => format!("{n} threads"),
+        };
+        add("sync_threads", label, 6, None, s);
     }
     let secs = if quick { 1500 } else { 3000 };
     let mut s = base(1);

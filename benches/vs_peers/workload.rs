@@ -9,8 +9,10 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct Spec {
     pub client: String,
-    /// `throughput`, `latency` (one synchronous caller), `memory` (callers
-    /// overrun the buffer for `duration_ms`), `baseline` (one record).
+    /// `throughput`, `callback` (a completion per record), `latency` (one
+    /// synchronous caller), `sync` (`threads` synchronous callers),
+    /// `memory` (callers overrun the buffer for `duration_ms`), `baseline`
+    /// (one record).
     pub mode: String,
     pub bootstrap: String,
     pub topic: String,

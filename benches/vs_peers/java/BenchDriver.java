@@ -14,6 +14,11 @@
 //   line is parsed for the acknowledged count and forwarded (pp_*).
 // latency: one thread, send(record).get() per record on a KafkaProducer with
 //   the same settings; a discarded warm-up loop of the same length first.
+// sync: `threads` threads on one shared KafkaProducer, each calling
+//   send(record).get() per record; a discarded warm-up round of the same
+//   length (same threads, same producer) first. The span runs from when all
+//   callers are ready to when the last is done; CPU is the process's over
+//   it, spawning the callers included.
 //
 // Prints one line `RESULT key=value ...` on stdout.
 
@@ -29,6 +34,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -201,8 +208,8 @@ public final class BenchDriver {
         put("cpu_cores", String.format("%.3f", cpu / secs));
     }
 
-    void latency() throws Exception {
-        long records = Long.parseLong(get("records"));
+    /** A KafkaProducer with the settings of props(). */
+    KafkaProducer<byte[], byte[]> producer() {
         Properties props = new Properties();
         for (String kv : props()) {
             int i = kv.indexOf('=');
@@ -210,12 +217,38 @@ public final class BenchDriver {
         }
         props.put("key.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
         props.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
+        return new KafkaProducer<>(props);
+    }
+
+    /** The value pool, one value per line of the payload file. */
+    List<byte[]> values() throws Exception {
         List<byte[]> values = new ArrayList<>();
         for (String l : Files.readAllLines(Paths.get(get("payload_file")), StandardCharsets.UTF_8)) {
             values.add(l.getBytes(StandardCharsets.UTF_8));
         }
+        return values;
+    }
+
+    /** Sorts the latencies (µs) and reports their mean and percentiles. */
+    void latencies(int[] lat) {
+        Arrays.sort(lat);
+        int n = lat.length;
+        double sum = 0;
+        for (int v : lat) {
+            sum += v;
+        }
+        put("lat_mean_us", String.format("%.1f", sum / n));
+        put("lat_p50_us", lat[Math.min((int) (0.50 * n), n - 1)]);
+        put("lat_p99_us", lat[Math.min((int) (0.99 * n), n - 1)]);
+        put("lat_p999_us", lat[Math.min((int) (0.999 * n), n - 1)]);
+        put("lat_max_us", lat[n - 1]);
+    }
+
+    void latency() throws Exception {
+        long records = Long.parseLong(get("records"));
+        List<byte[]> values = values();
         String topic = get("topic");
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
             for (long i = 0; i < records; i++) {
                 producer.send(new ProducerRecord<>(topic, values.get((int) (i % values.size())))).get();
             }
@@ -232,17 +265,73 @@ public final class BenchDriver {
             long cpu1 = OS.getProcessCpuTime();
             span(records, 0, 0, (end - start) / 1e9, (cpu1 - cpu0) / 1e9, userSysTicks());
             out.removeIf(s -> s.startsWith("mbps="));
-            Arrays.sort(lat);
-            int n = lat.length;
-            double sum = 0;
-            for (int v : lat) {
-                sum += v;
-            }
-            put("lat_mean_us", String.format("%.1f", sum / n));
-            put("lat_p50_us", lat[Math.min((int) (0.50 * n), n - 1)]);
-            put("lat_p99_us", lat[Math.min((int) (0.99 * n), n - 1)]);
-            put("lat_p999_us", lat[Math.min((int) (0.999 * n), n - 1)]);
-            put("lat_max_us", lat[n - 1]);
+            latencies(lat);
+            put("warmup_records", records);
+        }
+    }
+
+    /**
+     * `threads` callers on one producer, caller t sending records t, t +
+     * threads, ... below `records`, each send(record).get() in turn; lat[i]
+     * gets record i's latency (µs). Returns the span's wall time in ns, from
+     * when every caller is ready to when the last is done.
+     */
+    static long syncRound(KafkaProducer<byte[], byte[]> producer, String topic, List<byte[]> values,
+            int threads, long records, int[] lat) throws Exception {
+        CyclicBarrier ready = new CyclicBarrier(threads + 1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> callers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            final int first = t;
+            Thread c = new Thread(() -> {
+                try {
+                    ready.await();
+                    for (long i = first; i < records; i += threads) {
+                        long t0 = System.nanoTime();
+                        producer.send(new ProducerRecord<>(topic, values.get((int) (i % values.size())))).get();
+                        lat[(int) i] = (int) ((System.nanoTime() - t0) / 1000);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "caller-" + t);
+            c.start();
+            callers.add(c);
+        }
+        ready.await();
+        long start = System.nanoTime();
+        for (Thread c : callers) {
+            c.join();
+        }
+        long wall = System.nanoTime() - start;
+        if (failure.get() != null) {
+            throw new IllegalStateException("a caller failed", failure.get());
+        }
+        return wall;
+    }
+
+    /**
+     * sync: `threads` callers on one shared KafkaProducer, each
+     * send(record).get() per record; a discarded round of the same length
+     * on the same producer first (JIT). CPU is the process's over the
+     * measured round (its usage is taken just before the callers start).
+     */
+    void sync() throws Exception {
+        long records = Long.parseLong(get("records"));
+        int threads = Integer.parseInt(get("threads"));
+        List<byte[]> values = values();
+        String topic = get("topic");
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            int[] lat = new int[(int) records];
+            syncRound(producer, topic, values, threads, records, lat);
+            Mark.ticks = userSysTicks();
+            long cpu0 = OS.getProcessCpuTime();
+            long wall = syncRound(producer, topic, values, threads, records, lat);
+            long cpu1 = OS.getProcessCpuTime();
+            span(records, 0, 0, wall / 1e9, (cpu1 - cpu0) / 1e9, userSysTicks());
+            out.removeIf(s -> s.startsWith("mbps="));
+            latencies(lat);
+            put("threads", threads);
             put("warmup_records", records);
         }
     }
@@ -260,6 +349,9 @@ public final class BenchDriver {
                 break;
             case "latency":
                 d.latency();
+                break;
+            case "sync":
+                d.sync();
                 break;
             default:
                 throw new IllegalArgumentException("mode " + d.get("mode") + " is not run for java");
