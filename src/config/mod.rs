@@ -591,7 +591,7 @@ pub struct ProducerConfig {
     /// with the prefix, e.g. `custom.specialKey`).
     pub custom: BTreeMap<String, String>,
     /// Java producer properties accepted for compatibility but not applied
-    /// (metrics, interceptors, adaptive partitioning, metadata recovery, ...;
+    /// (metrics, interceptors, metadata recovery, ...;
     /// the rows marked "warns" in the [module documentation](self)), by
     /// name, with their checked value, so that
     /// [`to_properties`](Self::to_properties) writes them back. `build`
