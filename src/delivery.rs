@@ -20,8 +20,23 @@
 use crate::error::{DeliveryError, Error};
 use crate::record::RecordMetadata;
 use parking_lot::{Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Wakes the sender thread.
+pub(crate) type Wake = Arc<dyn Fn() + Send + Sync>;
+
+/// A batch's way to wake the sender when a thread starts waiting for it
+/// (`wait.sends.batch`).
+#[derive(Clone)]
+pub(crate) struct Hurry(pub(crate) Wake);
+
+impl std::fmt::Debug for Hurry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hurry")
+    }
+}
 
 thread_local! {
     /// Set on every producer's sender thread, where delivery callbacks run.
@@ -70,6 +85,10 @@ pub(crate) struct BatchResult {
     partition: i32,
     slot: Mutex<Slot>,
     done: Condvar,
+    /// With `wait.sends.batch`: wakes the sender when a thread first waits.
+    hurry: Option<Hurry>,
+    /// A thread waits for a record of the batch: it need not linger.
+    awaited: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -81,13 +100,39 @@ struct Slot {
 
 impl BatchResult {
     /// The result of a batch for `topic`'s `partition`.
+    #[cfg(test)]
     pub(crate) fn new(topic: Arc<str>, partition: i32) -> Arc<Self> {
+        Self::hurried(topic, partition, None)
+    }
+
+    /// The same, waking the sender through `hurry` (if any) when a thread
+    /// first waits for one of its records.
+    pub(crate) fn hurried(topic: Arc<str>, partition: i32, hurry: Option<&Hurry>) -> Arc<Self> {
         Arc::new(BatchResult {
             topic,
             partition,
             slot: Mutex::default(),
             done: Condvar::new(),
+            hurry: hurry.cloned(),
+            awaited: AtomicBool::new(false),
         })
+    }
+
+    /// Whether a thread waits for one of the batch's records (and the
+    /// producer sends such a batch without lingering).
+    pub(crate) fn awaited(&self) -> bool {
+        self.awaited.load(Ordering::Acquire)
+    }
+
+    /// A thread is about to block on this batch: the first one marks it
+    /// awaited and wakes the sender, which sends it without waiting out
+    /// `linger.ms` (the waiting thread adds nothing more to it).
+    fn hurry(&self) {
+        if let Some(hurry) = &self.hurry {
+            if !self.awaited.swap(true, Ordering::AcqRel) {
+                (hurry.0)();
+            }
+        }
     }
 
     /// The partition the batch's records go to.
@@ -213,6 +258,14 @@ impl BatchResult {
     /// Waits until completed or `deadline` passes (`None`: forever).
     pub(crate) fn wait(&self, deadline: Option<Instant>) -> Option<Outcome> {
         let mut slot = self.slot.lock();
+        if slot.outcome.is_none() && self.hurry.is_some() {
+            if deadline.is_some_and(|d| d <= Instant::now()) {
+                return None;
+            }
+            drop(slot);
+            self.hurry();
+            slot = self.slot.lock();
+        }
         loop {
             if let Some(o) = slot.outcome.as_ref() {
                 return Some(o.clone());

@@ -1,6 +1,7 @@
 //! One clock for caller threads and the sender: with a `ManualClock`
 //! injected (`ProducerBuilder::clock`), `linger.ms` and `delivery.timeout.ms`
-//! of records appended by `send` count on that clock, not on the system's.
+//! of records appended by `send` count on that clock, not on the system's;
+//! a thread waiting on a handle ends its batch's linger (`wait.sends.batch`).
 //! Against librdkafka's mock cluster.
 
 mod common;
@@ -14,8 +15,18 @@ use std::time::Duration;
 const HOUR: Duration = Duration::from_secs(3600);
 
 fn producer(bootstrap: &str, clock: &ManualClock, linger: Duration) -> Producer<String, String> {
+    producer_with(bootstrap, clock, linger, true)
+}
+
+fn producer_with(
+    bootstrap: &str,
+    clock: &ManualClock,
+    linger: Duration,
+    wait_sends_batch: bool,
+) -> Producer<String, String> {
     let config = ProducerConfig::builder()
         .bootstrap_servers(bootstrap)
+        .wait_sends_batch(wait_sends_batch)
         .linger(linger)
         .request_timeout(Duration::from_secs(30))
         .delivery_timeout(2 * HOUR)
@@ -56,6 +67,43 @@ fn linger_counts_on_the_injected_clock_for_records_sent_by_callers() {
         .expect("delivered");
     assert_eq!(md.offset, 0);
     producer.close(Duration::from_secs(5));
+}
+
+/// `wait.sends.batch` (on by default): a thread blocking on a handle ends
+/// its batch's linger; the injected clock never moves here, so only that
+/// can send it. Off, the batch waits for `linger.ms` on that clock.
+#[test]
+fn a_waiting_thread_ends_its_batchs_linger_unless_wait_sends_batch_is_off() {
+    let cluster = mock_cluster(1, &[("clock-wait", 1)]);
+    let clock = ManualClock::new();
+    let producer = producer(&cluster.bootstrap_servers(), &clock, HOUR);
+    for i in 0..3 {
+        let handle = producer
+            .send(ProducerRecord::new("clock-wait", format!("v{i}")))
+            .unwrap();
+        let md = handle
+            .wait_timeout(Duration::from_secs(10))
+            .expect("a waited-for batch goes before linger.ms")
+            .expect("delivered");
+        assert_eq!(md.offset, i);
+    }
+    producer.close(Duration::from_secs(5));
+
+    let lingering = producer_with(&cluster.bootstrap_servers(), &clock, HOUR, false);
+    let handle = lingering
+        .send(ProducerRecord::new("clock-wait", "late".to_string()))
+        .unwrap();
+    assert!(
+        handle.wait_timeout(Duration::from_millis(500)).is_none(),
+        "wait.sends.batch=false: the batch waits out linger.ms"
+    );
+    clock.advance(HOUR);
+    let md = handle
+        .wait_timeout(Duration::from_secs(10))
+        .expect("sent once linger.ms passed")
+        .expect("delivered");
+    assert_eq!(md.offset, 3);
+    lingering.close(Duration::from_secs(5));
 }
 
 #[test]

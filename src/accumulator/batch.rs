@@ -1,6 +1,6 @@
 //! One partition batch on its way from the accumulator to the broker.
 
-use crate::delivery::{BatchResult, Callback, Outcome, RecordInfo, SplitPart};
+use crate::delivery::{BatchResult, Callback, Hurry, Outcome, RecordInfo, SplitPart};
 use crate::error::Error;
 use crate::protocol::ErrorCode;
 use crate::record::Header;
@@ -109,19 +109,22 @@ impl ProducerBatch {
             Vec::with_capacity(capacity),
             reserved,
             now,
+            None,
         )
     }
 
-    /// A batch writing into `buf` (cleared), e.g. one from the free list.
+    /// A batch writing into `buf` (cleared), e.g. one from the free list;
+    /// `hurry` wakes the sender when a thread waits for it.
     pub(crate) fn with_buffer(
         topic: Arc<str>,
         partition: i32,
         buf: Vec<u8>,
         reserved: usize,
         now: Instant,
+        hurry: Option<&Hurry>,
     ) -> Self {
         ProducerBatch {
-            result: BatchResult::new(topic.clone(), partition),
+            result: BatchResult::hurried(topic.clone(), partition, hurry),
             topic,
             partition,
             writer: Some(BatchWriter::from_buffer(buf)),

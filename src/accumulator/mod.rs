@@ -24,7 +24,7 @@ pub(crate) mod batch;
 pub(crate) mod memory;
 
 use crate::clock::Clock;
-use crate::delivery::{BatchResult, Callback, Outcome, RecordInfo};
+use crate::delivery::{BatchResult, Callback, Hurry, Outcome, RecordInfo, Wake};
 use crate::error::Error;
 use crate::hash::FastMap;
 use crate::record_batch::{BatchWriter, Compression, BATCH_HEADER_SIZE};
@@ -120,6 +120,9 @@ pub(crate) struct Accumulator {
     incomplete: Mutex<HashMap<usize, Arc<BatchResult>>>,
     flushes: AtomicUsize,
     closed: AtomicBool,
+    /// With `wait.sends.batch`: new batches wake the sender through it when
+    /// a thread waits for them.
+    hurry: Option<Hurry>,
 }
 
 impl Accumulator {
@@ -134,7 +137,15 @@ impl Accumulator {
             incomplete: Mutex::new(HashMap::new()),
             flushes: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
+            hurry: None,
         }
+    }
+
+    /// The same accumulator, whose batches wake the sender with `wake` when
+    /// a thread starts waiting for one (`wait.sends.batch`).
+    pub(crate) fn with_hurry(mut self, wake: Option<Wake>) -> Self {
+        self.hurry = wake.map(Hurry);
+        self
     }
 
     /// The same accumulator compressing full batches with `codec` at
@@ -315,8 +326,14 @@ impl Accumulator {
                 return Ok(appended);
             }
             let buf = self.pool.take_buffer(reserve);
-            let mut batch =
-                ProducerBatch::with_buffer(tq.name.clone(), partition, buf, reserve, clock.now());
+            let mut batch = ProducerBatch::with_buffer(
+                tq.name.clone(),
+                partition,
+                buf,
+                reserve,
+                clock.now(),
+                self.hurry.as_ref(),
+            );
             let index = batch
                 .try_append(record, usize::MAX)
                 .expect("an empty batch takes any record");

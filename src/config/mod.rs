@@ -30,6 +30,7 @@
 //! | `enable.idempotence` | [`enable_idempotence`](ProducerConfigBuilder::enable_idempotence) | `true` | honoured | producer id + sequence numbers: no duplicates from retries |
 //! | `max.block.ms` | [`max_block`](ProducerConfigBuilder::max_block) | 60000 | honoured | longest a `send` may block on a full buffer or missing metadata |
 //! | `linger.ms` | [`linger`](ProducerConfigBuilder::linger) | 5 | honoured | how long a batch waits for more records |
+//! | `wait.sends.batch` (kafka-sync only) | [`wait_sends_batch`](ProducerConfigBuilder::wait_sends_batch) | `true` | honoured | a thread that blocks on a record's handle (`wait`, `wait_timeout`, `wait_deadline`; not a zero-timeout poll) ends its batch's `linger.ms`: the batch goes as soon as the leader can take it, since the waiting thread adds nothing more to it; `false`: batches wait out `linger.ms` as in the Java client |
 //! | `batch.size` | [`batch_size`](ProducerConfigBuilder::batch_size) | 16384 | honoured | target bytes of one partition batch |
 //! | `buffer.memory` | [`buffer_memory`](ProducerConfigBuilder::buffer_memory) | 33554432 | honoured | bytes all unsent records may use in total |
 //! | `compression.type` | [`compression`](ProducerConfigBuilder::compression) | `none` | honoured | `none`, `gzip`, `snappy`, `lz4`, `zstd` |
@@ -480,6 +481,9 @@ pub struct ProducerConfig {
     pub max_block: Duration,
     /// `linger.ms`.
     pub linger: Duration,
+    /// `wait.sends.batch` (kafka-sync only): a thread blocking on a
+    /// record's handle ends its batch's linger (see the module table).
+    pub wait_sends_batch: bool,
     /// `batch.size` in bytes.
     pub batch_size: usize,
     /// `buffer.memory` in bytes.
@@ -609,6 +613,7 @@ impl Default for ProducerConfig {
             enable_idempotence: true,
             max_block: Duration::from_millis(60_000),
             linger: Duration::from_millis(5),
+            wait_sends_batch: true,
             batch_size: 16_384,
             buffer_memory: 33_554_432,
             compression: Compression::None,
@@ -847,6 +852,29 @@ impl ProducerConfigBuilder {
     /// ```
     pub fn linger(mut self, linger: Duration) -> Self {
         self.values.linger = linger;
+        self
+    }
+
+    /// `wait.sends.batch` (kafka-sync only, default `true`): a thread that
+    /// blocks on a record's [`DeliveryHandle`](crate::DeliveryHandle) ends
+    /// the linger of that record's batch, which then goes as soon as its
+    /// leader can take it (the waiting thread adds nothing more to it).
+    /// Many threads each calling `send(..)?.wait()` then wait a round trip
+    /// instead of `linger.ms` plus one; under load batches still fill while
+    /// the requests in flight are answered. `false` keeps every batch until
+    /// `linger.ms` (or `batch.size`), as the Java client does.
+    ///
+    /// ```
+    /// use kafka_sync::ProducerConfig;
+    /// let config = ProducerConfig::builder()
+    ///     .bootstrap_servers("localhost:9092")
+    ///     .wait_sends_batch(false)
+    ///     .build()?;
+    /// assert!(!config.wait_sends_batch);
+    /// # Ok::<(), kafka_sync::ConfigError>(())
+    /// ```
+    pub fn wait_sends_batch(mut self, sends: bool) -> Self {
+        self.values.wait_sends_batch = sends;
         self
     }
 

@@ -203,6 +203,7 @@ fn every_property_parses() {
         ("partitioner.ignore.keys", "false", |c| {
             !c.partitioner_ignore_keys
         }),
+        ("wait.sends.batch", "false", |c| !c.wait_sends_batch),
         ("partitioner.adaptive.partitioning.enable", "false", |c| {
             !c.partitioner_adaptive
         }),

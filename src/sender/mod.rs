@@ -90,11 +90,23 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// The state of a new producer with `config`.
+    #[cfg(test)]
     pub(crate) fn new(config: Arc<ProducerConfig>) -> Self {
+        Self::with_wake(config, None)
+    }
+
+    /// The same, with the sender's `wake`: with `wait.sends.batch`, a thread
+    /// that waits for a lingering batch wakes the sender to send it.
+    pub(crate) fn with_wake(
+        config: Arc<ProducerConfig>,
+        wake: Option<crate::delivery::Wake>,
+    ) -> Self {
+        let hurry = wake.filter(|_| config.wait_sends_batch);
         Shared {
             acc: Arc::new(
                 Accumulator::new(config.batch_size, config.buffer_memory)
-                    .with_compression(config.compression, config.compression_level()),
+                    .with_compression(config.compression, config.compression_level())
+                    .with_hurry(hurry),
             ),
             cluster: Arc::new(ClusterView::default()),
             metrics: Arc::new(Metrics::new(

@@ -179,8 +179,11 @@ impl<N: Network> Sender<N> {
                         let full = q.batches.len() > 1
                             || head.size() >= cfg.batch_size
                             || head.is_closed();
+                        // A thread waits for it (`wait.sends.batch`): it
+                        // gets nothing more from that thread by lingering.
+                        let awaited = head.result.awaited();
                         let linger_end = saturating_add(head.created, cfg.linger);
-                        if !(full || flushing || now >= linger_end) {
+                        if !(full || flushing || awaited || now >= linger_end) {
                             wake.at(linger_end);
                             continue;
                         }

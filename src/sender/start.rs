@@ -27,19 +27,19 @@ pub(crate) fn start(config: Arc<ProducerConfig>, clock: Arc<dyn Clock>) -> Resul
             None => Error::Fatal(format!("cannot create the network poller: {e}")),
         }
     })?;
-    let shared = Arc::new(Shared::new(config.clone()));
-    let sender = Sender::new(shared.clone(), net, clock.now());
-    let sender_clock = clock.clone();
-    let thread = std::thread::Builder::new()
-        .name(format!("kafka-sync-sender-{}", config.client_id))
-        .spawn(move || run(sender, sender_clock))
-        .map_err(|e| Error::Fatal(format!("cannot start the sender thread: {e}")))?;
     let log = config.log_context();
     let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
         if let Err(e) = waker.wake() {
             log::error!("{log}cannot wake the sender thread: {e}");
         }
     });
+    let shared = Arc::new(Shared::with_wake(config.clone(), Some(wake.clone())));
+    let sender = Sender::new(shared.clone(), net, clock.now());
+    let sender_clock = clock.clone();
+    let thread = std::thread::Builder::new()
+        .name(format!("kafka-sync-sender-{}", config.client_id))
+        .spawn(move || run(sender, sender_clock))
+        .map_err(|e| Error::Fatal(format!("cannot start the sender thread: {e}")))?;
     clock.on_advance(Arc::downgrade(&wake));
     Ok(Started {
         shared,
