@@ -181,7 +181,11 @@ impl<N: Network> Sender<N> {
                             || head.is_closed();
                         // A thread waits for it (`wait.sends.batch`): it
                         // gets nothing more from that thread by lingering.
-                        let awaited = head.result.awaited();
+                        // While a request of the partition is in flight it
+                        // keeps filling until the answer (or linger.ms):
+                        // under many waiting threads batches still grow.
+                        let awaited = head.result.awaited()
+                            && self.partition_in_flight(&(tq.name.clone(), p)) == 0;
                         let linger_end = saturating_add(head.created, cfg.linger);
                         if !(full || flushing || awaited || now >= linger_end) {
                             wake.at(linger_end);
