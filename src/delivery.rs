@@ -96,6 +96,10 @@ struct Slot {
     outcome: Option<Outcome>,
     /// The outcome is set and the batch's callbacks have run.
     settled: bool,
+    /// Threads parked in `wait` for the outcome: unparked one by one when
+    /// it is set, so that they all become runnable at once (a condvar's
+    /// `notify_all` hands its mutex from one woken waiter to the next).
+    parked: Vec<std::thread::Thread>,
 }
 
 impl BatchResult {
@@ -165,7 +169,12 @@ impl BatchResult {
             return false;
         }
         slot.outcome = Some(outcome);
+        let parked = std::mem::take(&mut slot.parked);
+        drop(slot);
         self.done.notify_all();
+        for thread in parked {
+            thread.unpark();
+        }
         true
     }
 
@@ -258,26 +267,43 @@ impl BatchResult {
     /// Waits until completed or `deadline` passes (`None`: forever).
     pub(crate) fn wait(&self, deadline: Option<Instant>) -> Option<Outcome> {
         let mut slot = self.slot.lock();
-        if slot.outcome.is_none() && self.hurry.is_some() {
-            if deadline.is_some_and(|d| d <= Instant::now()) {
-                return None;
-            }
+        if let Some(o) = slot.outcome.as_ref() {
+            return Some(o.clone());
+        }
+        if deadline.is_some_and(|d| d <= Instant::now()) {
+            return None;
+        }
+        if self.hurry.is_some() {
             drop(slot);
             self.hurry();
             slot = self.slot.lock();
         }
+        let me = std::thread::current();
+        let mut listed = false;
         loop {
             if let Some(o) = slot.outcome.as_ref() {
                 return Some(o.clone());
             }
+            if !listed {
+                slot.parked.push(me.clone());
+                listed = true;
+            }
+            drop(slot);
+            // An unpark left over from an earlier wait only makes this
+            // loop look once more.
             match deadline {
-                None => self.done.wait(&mut slot),
+                None => std::thread::park(),
                 Some(d) => {
-                    if self.done.wait_until(&mut slot, d).timed_out() {
+                    let now = Instant::now();
+                    if d <= now {
+                        let mut slot = self.slot.lock();
+                        slot.parked.retain(|t| t.id() != me.id());
                         return slot.outcome.clone();
                     }
+                    std::thread::park_timeout(d - now);
                 }
             }
+            slot = self.slot.lock();
         }
     }
 }
@@ -500,6 +526,53 @@ mod tests {
         let m = t.join().unwrap().unwrap();
         assert_eq!((m.offset, m.timestamp, m.partition), (14, 77, 2));
         assert_eq!(a.wait().unwrap().offset, 10);
+    }
+
+    #[test]
+    fn many_waiting_threads_all_wake_and_timed_out_ones_leave_the_list() {
+        let woken = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = calls.clone();
+        let wake: Wake = Arc::new(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        let batch = BatchResult::hurried("t".into(), 0, Some(&Hurry(wake)));
+        assert!(!batch.awaited());
+        // A poll neither hurries nor lists the thread.
+        assert!(batch.wait(Some(Instant::now())).is_none());
+        assert!(!batch.awaited());
+        // A wait that times out hurries once and leaves the list.
+        assert!(batch
+            .wait(Some(Instant::now() + Duration::from_millis(5)))
+            .is_none());
+        assert!(batch.awaited());
+        assert!(batch.slot.lock().parked.is_empty());
+        let threads: Vec<_> = (0..32)
+            .map(|i| {
+                let (batch, woken) = (batch.clone(), woken.clone());
+                std::thread::spawn(move || {
+                    let h = DeliveryHandle {
+                        batch,
+                        info: info(i),
+                    };
+                    let md = h.wait().unwrap();
+                    woken.fetch_add(1, Ordering::Relaxed);
+                    md.offset
+                })
+            })
+            .collect();
+        while batch.slot.lock().parked.len() < 32 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        batch.complete(Outcome::Written {
+            base_offset: 100,
+            log_append_time: -1,
+        });
+        let offsets: Vec<i64> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(offsets, (100..132).collect::<Vec<_>>());
+        assert_eq!(woken.load(Ordering::Relaxed), 32);
+        // The sender was woken by the first waiter only.
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
     }
 
     #[test]
