@@ -8,7 +8,8 @@ use rdkafka::producer::{BaseRecord, Producer as _};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::Instant;
 
-fn producer(spec: &Spec) -> Rd {
+/// The settings of `rd::config` for `spec`, with its broker and codec.
+pub fn config(spec: &Spec) -> rdkafka::ClientConfig {
     let mut c = rd::config(
         &spec.acks,
         spec.idempotence,
@@ -19,7 +20,12 @@ fn producer(spec: &Spec) -> Rd {
     c.set("bootstrap.servers", &spec.bootstrap)
         .set("compression.type", &spec.codec)
         .set("message.max.bytes", "1048576");
-    c.create_with_context(Default::default())
+    c
+}
+
+fn producer(spec: &Spec) -> Rd {
+    config(spec)
+        .create_with_context(Default::default())
         .expect("rdkafka producer")
 }
 

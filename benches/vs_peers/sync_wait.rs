@@ -5,7 +5,6 @@
 //! and [`rdkafka`] is rdkafka's whole run (a `ThreadedProducer` whose
 //! delivery reports complete a slot per caller).
 
-use crate::bench_common::rd;
 use crate::measure::{latency_report, usage};
 use crate::workload::{Payloads, Report, Spec};
 use rdkafka::message::DeliveryResult;
@@ -109,16 +108,7 @@ fn send_wait(p: &Threaded, spec: &Spec, values: &Payloads, caller: usize, i: u64
 /// reports), warmed up with one acknowledged record.
 pub fn rdkafka(spec: &Spec) -> Report {
     let values = Payloads::new(spec.size);
-    let mut c = rd::config(
-        &spec.acks,
-        spec.idempotence,
-        spec.linger_ms,
-        spec.batch_size,
-        spec.buffer_memory,
-    );
-    c.set("bootstrap.servers", &spec.bootstrap)
-        .set("compression.type", &spec.codec)
-        .set("message.max.bytes", "1048576");
+    let c = crate::librdkafka::config(spec);
     let slots = Slots {
         slots: (0..spec.threads).map(|_| Slot::default()).collect(),
         failed: AtomicU64::new(0),

@@ -304,14 +304,10 @@ impl KafkaCluster {
         let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
         let topic = NewTopic::new(name, partitions, TopicReplication::Fixed(1))
             .set("min.insync.replicas", "1");
-        match block_on(self.admin.create_topics([&topic], &opts)) {
-            Ok(res) => {
-                for r in res {
-                    r.unwrap_or_else(|(t, e)| panic!("create topic {t}: {e}"));
-                }
-            }
-            Err(e) => panic!("CreateTopics: {e}"),
-        }
+        admin_done(
+            "CreateTopics",
+            block_on(self.admin.create_topics([&topic], &opts)),
+        );
         self.wait_for_leaders(name, partitions);
     }
 
@@ -332,14 +328,10 @@ impl KafkaCluster {
         use rdkafka::admin::{AdminOptions, NewPartitions};
         let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
         let grow = NewPartitions::new(topic, total as usize);
-        match block_on(self.admin.create_partitions([&grow], &opts)) {
-            Ok(res) => {
-                for r in res {
-                    r.unwrap_or_else(|(t, e)| panic!("create partitions of {t}: {e}"));
-                }
-            }
-            Err(e) => panic!("CreatePartitions: {e}"),
-        }
+        admin_done(
+            "CreatePartitions",
+            block_on(self.admin.create_partitions([&grow], &opts)),
+        );
         self.wait_for_leaders(topic, total);
     }
 
@@ -535,6 +527,18 @@ impl KafkaCluster {
 
 /// [`jars`] of `version`, after checking that there is a `java` to run
 /// them.
+/// Panics unless an admin request and each of its topics succeeded.
+fn admin_done(what: &str, res: rdkafka::error::KafkaResult<Vec<rdkafka::admin::TopicResult>>) {
+    match res {
+        Ok(res) => {
+            for r in res {
+                r.unwrap_or_else(|(t, e)| panic!("{what} {t}: {e}"));
+            }
+        }
+        Err(e) => panic!("{what}: {e}"),
+    }
+}
+
 pub(crate) fn jars_and_java(version: Version) -> Result<PathBuf, String> {
     let jars = jars(version)?;
     let java = Command::new("java").arg("-version").output();
