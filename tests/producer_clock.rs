@@ -70,8 +70,9 @@ fn linger_counts_on_the_injected_clock_for_records_sent_by_callers() {
 }
 
 /// `wait.sends.batch` (on by default): a thread blocking on a handle ends
-/// its batch's linger; the injected clock never moves here, so only that
-/// can send it. Off, the batch waits for `linger.ms` on that clock.
+/// its batch's linger once the batch is 200 µs old; the injected clock
+/// moves 1 ms here, far from `linger.ms`, so only that can send it. Off,
+/// the batch waits for `linger.ms` on that clock.
 #[test]
 fn a_waiting_thread_ends_its_batchs_linger_unless_wait_sends_batch_is_off() {
     let cluster = mock_cluster(1, &[("clock-wait", 1)]);
@@ -81,6 +82,8 @@ fn a_waiting_thread_ends_its_batchs_linger_unless_wait_sends_batch_is_off() {
         let handle = producer
             .send(ProducerRecord::new("clock-wait", format!("v{i}")))
             .unwrap();
+        // Past the awaited batch's grace (200 µs), far from linger.ms.
+        clock.advance(Duration::from_millis(1));
         let md = handle
             .wait_timeout(Duration::from_secs(10))
             .expect("a waited-for batch goes before linger.ms")
@@ -93,6 +96,7 @@ fn a_waiting_thread_ends_its_batchs_linger_unless_wait_sends_batch_is_off() {
     let handle = lingering
         .send(ProducerRecord::new("clock-wait", "late".to_string()))
         .unwrap();
+    clock.advance(Duration::from_millis(1));
     assert!(
         handle.wait_timeout(Duration::from_millis(500)).is_none(),
         "wait.sends.batch=false: the batch waits out linger.ms"

@@ -144,6 +144,8 @@
 //! - `BENCH_QUICK=1`: 100000 records, 1 rep, shorter latency, sync and
 //!   memory runs.
 //! - `BENCH_OUT`: the JSON-lines file (appended to).
+//! - `BENCH_OURS_PROPS` (none): `name=value,...` properties set on our
+//!   producer after the scenario's (for experiments; not in the results).
 
 #[path = "../common/mod.rs"]
 mod bench_common;

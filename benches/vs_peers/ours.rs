@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 type P = Producer<&'static [u8], &'static [u8]>;
 
 fn producer(spec: &Spec) -> P {
-    let config = ProducerConfig::builder()
+    let mut config = ProducerConfig::builder()
         .bootstrap_servers(&spec.bootstrap)
         .set("acks", &spec.acks)
         .set("enable.idempotence", spec.idempotence.to_string())
@@ -17,10 +17,17 @@ fn producer(spec: &Spec) -> P {
         .set("batch.size", spec.batch_size.to_string())
         .set("buffer.memory", spec.buffer_memory.to_string())
         .set("compression.type", &spec.codec)
-        .set("max.in.flight.requests.per.connection", "5")
-        .build()
-        .expect("config");
-    Producer::new(config).expect("producer")
+        .set("max.in.flight.requests.per.connection", "5");
+    // Experiments: `BENCH_OURS_PROPS=name=value,name=value` on top.
+    for kv in std::env::var("BENCH_OURS_PROPS")
+        .unwrap_or_default()
+        .split(',')
+    {
+        if let Some((k, v)) = kv.split_once('=') {
+            config = config.set(k.trim(), v.trim());
+        }
+    }
+    Producer::new(config.build().expect("config")).expect("producer")
 }
 
 /// The run's topic, named once for the whole run (as a `const` topic in an

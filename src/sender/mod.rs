@@ -34,6 +34,8 @@ mod tests_acked_gap;
 #[cfg(test)]
 mod tests_auth;
 #[cfg(test)]
+mod tests_awaited;
+#[cfg(test)]
 mod tests_durations;
 #[cfg(test)]
 mod tests_hardening;
@@ -846,7 +848,16 @@ fn run_loop<N: Network>(sender: &mut Sender<N>, clock: &dyn Clock) {
             until = Some(until.map_or(d, |u| u.min(d)));
         }
         let now = clock.now();
-        let timeout = until.map(|t| t.saturating_duration_since(now));
+        let timeout = match until.map(|t| t.saturating_duration_since(now)) {
+            // epoll counts whole milliseconds: a shorter wait (an awaited
+            // batch's grace, the end of a linger) sleeps precisely, then
+            // looks at the sockets without blocking.
+            Some(t) if !t.is_zero() && t < Duration::from_millis(1) => {
+                std::thread::sleep(t);
+                Some(Duration::ZERO)
+            }
+            t => t,
+        };
         sender.poll_network(timeout, now);
     }
 }

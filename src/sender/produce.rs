@@ -28,6 +28,11 @@ struct Attempt {
     leader_changed: bool,
 }
 
+/// An awaited batch (`wait.sends.batch`) is this old at least when it goes
+/// (at most `linger.ms`): threads woken together by one answer all append
+/// to it before it goes, instead of the first one's record going alone.
+const AWAITED_GRACE: Duration = Duration::from_micros(200);
+
 /// Highest Produce version we send. v13 names topics by id (KIP-516); a
 /// request goes as v12 when a topic's id is not known.
 const MAX_PRODUCE_VERSION: i16 = 13;
@@ -184,9 +189,14 @@ impl<N: Network> Sender<N> {
                         // While a request of the partition is in flight it
                         // keeps filling until the answer (or linger.ms):
                         // under many waiting threads batches still grow.
+                        let linger_end = saturating_add(head.created, cfg.linger);
+                        let grace_end = saturating_add(head.created, cfg.linger.min(AWAITED_GRACE));
                         let awaited = head.result.awaited()
                             && self.partition_in_flight(&(tq.name.clone(), p)) == 0;
-                        let linger_end = saturating_add(head.created, cfg.linger);
+                        if awaited && now < grace_end && !(full || flushing) {
+                            wake.at(grace_end);
+                            continue;
+                        }
                         if !(full || flushing || awaited || now >= linger_end) {
                             wake.at(linger_end);
                             continue;

@@ -64,7 +64,10 @@ pub(super) fn harness_with(
         .build()
         .expect("valid config");
     let config = Arc::new(config);
-    let shared = Arc::new(Shared::new(config));
+    // A wake that does nothing: waits mark batches awaited
+    // (`wait.sends.batch`), and the test steps the sender itself.
+    let wake: crate::delivery::Wake = Arc::new(|| {});
+    let shared = Arc::new(Shared::with_wake(config, Some(wake)));
     let clock = ManualClock::new();
     let mut net = FakeNetwork::new();
     net.set_auto_ready(Some(versions));
