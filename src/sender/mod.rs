@@ -91,14 +91,9 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// The state of a new producer with `config`.
-    #[cfg(test)]
-    pub(crate) fn new(config: Arc<ProducerConfig>) -> Self {
-        Self::with_wake(config, None)
-    }
-
-    /// The same, with the sender's `wake`: with `wait.sends.batch`, a thread
-    /// that waits for a lingering batch wakes the sender to send it.
+    /// The state of a new producer with `config` and the sender's `wake`:
+    /// with `wait.sends.batch`, a thread that waits for a lingering batch
+    /// wakes the sender to send it.
     pub(crate) fn with_wake(
         config: Arc<ProducerConfig>,
         wake: Option<crate::delivery::Wake>,
