@@ -25,8 +25,8 @@
 #![allow(dead_code)]
 
 use super::node::{
-    admin_clients, create_topic, leak_or_skip, loopback_list, partitions, quorum_voters,
-    replication_properties, server_common, Node, Nodes,
+    admin_clients, create_topic, create_topic_with, leak_or_skip, loopback_list, partitions,
+    quorum_voters, replication_properties, server_common, Node, Nodes,
 };
 pub use super::node::{LogsOnPanic, PartitionState};
 use super::proxy::FaultProxy;
@@ -300,27 +300,16 @@ impl KafkaCluster {
     /// until every partition has a leader. A partition then stalls with its
     /// one broker and nothing else does.
     pub fn create_unreplicated_topic(&self, name: &str, partitions: i32) {
-        use rdkafka::admin::{AdminOptions, NewTopic, TopicReplication};
-        let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
-        let topic = NewTopic::new(name, partitions, TopicReplication::Fixed(1))
-            .set("min.insync.replicas", "1");
-        admin_done(
-            "CreateTopics",
-            block_on(self.admin.create_topics([&topic], &opts)),
+        let configs = [("min.insync.replicas", "1")];
+        create_topic_with(
+            &self.admin,
+            &self.meta,
+            "kafka",
+            name,
+            partitions,
+            1,
+            &configs,
         );
-        self.wait_for_leaders(name, partitions);
-    }
-
-    /// Waits (up to 60 s) until `topic` has `total` partitions, each with a leader.
-    fn wait_for_leaders(&self, topic: &str, total: i32) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            match self.partitions(topic) {
-                Ok(ps) if ps.len() == total as usize && ps.iter().all(|p| p.leader >= 0) => return,
-                r => assert!(Instant::now() < deadline, "{topic} has no leaders: {r:?}"),
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
     }
 
     /// Grows `topic` to `total` partitions and waits until each has a leader.
@@ -328,11 +317,22 @@ impl KafkaCluster {
         use rdkafka::admin::{AdminOptions, NewPartitions};
         let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
         let grow = NewPartitions::new(topic, total as usize);
-        admin_done(
-            "CreatePartitions",
-            block_on(self.admin.create_partitions([&grow], &opts)),
-        );
-        self.wait_for_leaders(topic, total);
+        match block_on(self.admin.create_partitions([&grow], &opts)) {
+            Ok(res) => {
+                for r in res {
+                    r.unwrap_or_else(|(t, e)| panic!("create partitions of {t}: {e}"));
+                }
+            }
+            Err(e) => panic!("CreatePartitions: {e}"),
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            match self.partitions(topic) {
+                Ok(ps) if ps.len() == total as usize && ps.iter().all(|p| p.leader >= 0) => return,
+                r => assert!(Instant::now() < deadline, "{topic} not grown: {r:?}"),
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// Creates a fresh topic named after `prefix` and returns its name.
@@ -527,18 +527,6 @@ impl KafkaCluster {
 
 /// [`jars`] of `version`, after checking that there is a `java` to run
 /// them.
-/// Panics unless an admin request and each of its topics succeeded.
-fn admin_done(what: &str, res: rdkafka::error::KafkaResult<Vec<rdkafka::admin::TopicResult>>) {
-    match res {
-        Ok(res) => {
-            for r in res {
-                r.unwrap_or_else(|(t, e)| panic!("{what} {t}: {e}"));
-            }
-        }
-        Err(e) => panic!("{what}: {e}"),
-    }
-}
-
 pub(crate) fn jars_and_java(version: Version) -> Result<PathBuf, String> {
     let jars = jars(version)?;
     let java = Command::new("java").arg("-version").output();

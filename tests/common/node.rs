@@ -213,7 +213,23 @@ pub(crate) fn create_topic(
     partitions: i32,
     rf: i32,
 ) {
-    let topic = NewTopic::new(name, partitions, TopicReplication::Fixed(rf));
+    create_topic_with(admin, meta, tag, name, partitions, rf, &[]);
+}
+
+/// [`create_topic`] with topic configs (`name=value` pairs).
+pub(crate) fn create_topic_with(
+    admin: &AdminClient<DefaultClientContext>,
+    meta: &BaseConsumer,
+    tag: &str,
+    name: &str,
+    partitions: i32,
+    rf: i32,
+    configs: &[(&str, &str)],
+) {
+    let mut topic = NewTopic::new(name, partitions, TopicReplication::Fixed(rf));
+    for (k, v) in configs {
+        topic = topic.set(k, v);
+    }
     let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
     // librdkafka may drop its first connections just after start-up
     // (a transient client error): try again a few times.
